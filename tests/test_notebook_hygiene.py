@@ -1,0 +1,63 @@
+"""Stored notebooks are what nbval checks, so each must be one clean top-to-bottom run."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for p in ROOT.glob("chapters/*.ipynb")) + sorted(ROOT.glob("*.ipynb"))
+IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
+ABSOLUTE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/Users/|[A-Z]:\\\\)")
+
+
+def _code_cells(path: Path) -> list[dict]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_there_are_chapters():
+    assert any(p.name.startswith("01-") for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_cells_ran_in_order_from_one(path):
+    counts = [c["execution_count"] for c in _code_cells(path)]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_errors_and_nothing_on_stderr(path):
+    for i, cell in enumerate(_code_cells(path), 1):
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"code cell {i} stored an error"
+            assert out.get("name") != "stderr", f"code cell {i} wrote to stderr: {''.join(out.get('text', ''))[:200]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_absolute_machine_paths(path):
+    text = path.read_text(encoding="utf-8")
+    m = ABSOLUTE_PATH.search(text)
+    assert m is None, f"absolute path {m.group(0)!r} near: {text[max(0, m.start() - 80):m.end() + 80]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_csv_read_in_notebooks(path):
+    """Notebooks read data through mecfs_evidence.data, never directly."""
+    for cell in _code_cells(path):
+        src = "".join(cell["source"])
+        assert "read_csv" not in src and "open(" not in src, f"direct file access in: {src[:120]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_code_cell_has_output(path):
+    """A cell without output is only allowed when it defines things (imports, assignments)."""
+    for i, cell in enumerate(_code_cells(path), 1):
+        src = "".join(cell["source"]).strip()
+        if cell["outputs"]:
+            continue
+        last = src.splitlines()[-1] if src else ""
+        defines = re.match(r"^(\s*[\w\[\], .]+\s*=|import |from |def |class |\s|plt\.close|.*;\s*$|glue\()", last)
+        assert defines, f"code cell {i} has no stored output: {src[:120]!r}"
