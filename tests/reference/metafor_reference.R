@@ -1,0 +1,116 @@
+#!/usr/bin/env Rscript
+# Reference values for mecfs_evidence.pooling, computed with metafor 3.8-1.
+#
+#   Rscript tests/reference/metafor_reference.R      (run from the repository root)
+#
+# Writes the input datasets tests/reference/*.csv (two are taken from the public `metadat`
+# package, the rest are small hand-made sets with known edge cases) and the reference values
+# tests/reference/metafor.json. The Python tests read only the CSV and JSON files, so CI does not
+# need R. Needs: metafor (3.8), metadat, lme4 (for rma.glmm), jsonlite.
+#
+# Tolerances: metafor's own defaults stop REML iterations at threshold 1e-5, Paule-Mandel's
+# uniroot at tol ~1e-4 and confint()'s Q-profile uniroot at tol ~1.2e-4, all coarser than the
+# 1e-6 the Python tests demand. The fits below therefore use control=list(threshold=1e-12,
+# tol=1e-12, maxiter=10000) and confint(..., control=list(tol=1e-12)); this changes nothing but
+# the number of iterations. rma.glmm() is left at its defaults (lme4::glmer, nAGQ = 7), and the
+# Python GLMM is compared to 1e-3 relative.
+suppressPackageStartupMessages({
+  library(metafor)
+  library(metadat)
+  library(jsonlite)
+})
+stopifnot(packageVersion("metafor") >= "3.8")
+here <- "tests/reference"
+
+## ---- input datasets -------------------------------------------------------------------------
+counts <- list(
+  blog = data.frame(study = c("Study A", "Study B", "Study C"),
+                    events = c(18, 20, 14), total = c(30, 50, 20)),
+  debruin2009 = data.frame(study = paste(dat.debruin2009$author, dat.debruin2009$year),
+                           events = dat.debruin2009$xi, total = dat.debruin2009$ni),
+  pritz1997 = data.frame(study = as.character(dat.pritz1997$authors),
+                         events = dat.pritz1997$xi, total = dat.pritz1997$ni),
+  zeros = data.frame(study = c("Z1", "Z2", "Z3", "Z4", "Z5", "Z6"),
+                     events = c(0, 3, 12, 7, 0, 9), total = c(15, 20, 12, 25, 8, 9)),
+  k2 = data.frame(study = c("First", "Second"), events = c(5, 12), total = c(20, 30)),
+  homogeneous = data.frame(study = c("H1", "H2", "H3", "H4", "H5"),
+                           events = c(20, 41, 19, 30, 21), total = c(50, 100, 50, 75, 50))
+)
+bcg <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+generic <- list(
+  bcg_logrr = data.frame(study = paste(bcg$author, bcg$year), yi = as.numeric(bcg$yi),
+                         vi = as.numeric(bcg$vi))
+)
+for (nm in names(counts)) write.csv(counts[[nm]], file.path(here, paste0(nm, ".csv")), row.names = FALSE)
+for (nm in names(generic)) write.csv(generic[[nm]], file.path(here, paste0(nm, ".csv")), row.names = FALSE)
+
+## ---- helpers ------------------------------------------------------------------------------------
+ctrl <- list(threshold = 1e-12, tol = 1e-12, maxiter = 10000, stepadj = 1)
+num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x[1])) NULL else unname(as.numeric(x[1]))
+
+fit_case <- function(dataset, measure, yi, vi, method, test) {
+  res <- rma(yi, vi, method = method, test = test, control = ctrl)
+  pr <- predict(res)
+  out <- list(dataset = dataset, measure = measure, method = method, test = test,
+              k = res$k, estimate = num(res$b), se = num(res$se),
+              ci_low = num(res$ci.lb), ci_high = num(res$ci.ub),
+              pi_low = num(pr$pi.lb), pi_high = num(pr$pi.ub),
+              tau2 = num(res$tau2), i2 = num(res$I2), h2 = num(res$H2),
+              q = num(res$QE), q_df = res$k - 1, q_p = num(res$QEp),
+              yi = as.numeric(yi), vi = as.numeric(vi),
+              weights = unname(as.numeric(weights(res))))
+  if (method != "FE") {
+    ci <- confint(res, control = list(tol = 1e-12, maxiter = 10000))$random
+    out$tau2_ci_low <- num(ci["tau^2", "ci.lb"]); out$tau2_ci_high <- num(ci["tau^2", "ci.ub"])
+    out$i2_ci_low <- num(ci["I^2(%)", "ci.lb"]); out$i2_ci_high <- num(ci["I^2(%)", "ci.ub"])
+    out$h2_ci_low <- num(ci["H^2", "ci.lb"]); out$h2_ci_high <- num(ci["H^2", "ci.ub"])
+  }
+  out
+}
+
+cases <- list(); loo <- list(); glmms <- list(); escalcs <- list()
+for (nm in names(counts)) {
+  d <- counts[[nm]]
+  for (measure in c("PLO", "PAS", "PR")) {
+    es <- escalc(measure, xi = d$events, ni = d$total)
+    escalcs[[length(escalcs) + 1]] <- list(dataset = nm, measure = measure,
+                                           yi = as.numeric(es$yi), vi = as.numeric(es$vi))
+    for (method in c("FE", "REML", "PM", "DL")) for (test in c("z", "knha")) {
+      if (method == "FE" && test == "knha") next  # metafor warns: KnHa is not meant for FE models
+      cases[[length(cases) + 1]] <- fit_case(nm, measure, es$yi, es$vi, method, test)
+    }
+  }
+  es <- escalc("PLO", xi = d$events, ni = d$total)
+  res <- rma(yi, vi, data = es, method = "REML", test = "knha", control = ctrl)
+  l1 <- leave1out(res)
+  loo[[length(loo) + 1]] <- list(dataset = nm, measure = "PLO", method = "REML", test = "knha",
+    estimate = as.numeric(l1$estimate), se = as.numeric(l1$se),
+    ci_low = as.numeric(l1$ci.lb), ci_high = as.numeric(l1$ci.ub),
+    q = as.numeric(l1$Q), q_p = as.numeric(l1$Qp), tau2 = as.numeric(l1$tau2),
+    i2 = as.numeric(l1$I2), h2 = as.numeric(l1$H2))
+  g <- rma.glmm(measure = "PLO", xi = d$events, ni = d$total)
+  gp <- predict(g)
+  glmms[[length(glmms) + 1]] <- list(dataset = nm, model = g$model, k = g$k,
+    estimate = num(g$b), se = num(g$se), ci_low = num(g$ci.lb), ci_high = num(g$ci.ub),
+    pi_low = num(gp$pi.lb), pi_high = num(gp$pi.ub), tau2 = num(g$tau2),
+    i2 = num(g$I2), h2 = num(g$H2), q_wald = num(g$QE.Wld), q_wald_p = num(g$QEp.Wld),
+    q_lrt = num(g$QE.LRT), q_lrt_p = num(g$QEp.LRT))
+}
+for (nm in names(generic)) {
+  d <- generic[[nm]]
+  for (method in c("FE", "REML", "PM", "DL")) for (test in c("z", "knha")) {
+    if (method == "FE" && test == "knha") next
+    cases[[length(cases) + 1]] <- fit_case(nm, "GEN", d$yi, d$vi, method, test)
+  }
+}
+
+out <- list(
+  generated_by = "tests/reference/metafor_reference.R",
+  metafor_version = as.character(packageVersion("metafor")),
+  lme4_version = as.character(packageVersion("lme4")),
+  r_version = paste(R.version$major, R.version$minor, sep = "."),
+  control = ctrl,
+  escalc = escalcs, cases = cases, leave1out = loo, glmm = glmms)
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
+           file.path(here, "metafor.json"))
+cat("wrote", length(cases), "rma cases,", length(glmms), "glmm fits,", length(loo), "leave1out sets\n")
