@@ -34,11 +34,11 @@ book: $(STAMP) cache-guard
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 test: book
-	CI=$${CI:-} $(BIN)/python -m pytest tests chapters --nbval --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
+	CI=$${CI:-} $(BIN)/python -m pytest tests chapters intro.ipynb --nbval --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
 
 # Re-execute every chapter in place, top to bottom in a fresh kernel, to refresh stored outputs.
 notebooks: $(STAMP)
-	@for nb in chapters/*.ipynb; do \
+	@for nb in intro.ipynb chapters/*.ipynb; do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done

@@ -1,6 +1,7 @@
 """Stored notebooks are what nbval checks, so each must be one clean top-to-bottom run."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -53,11 +54,15 @@ def test_no_csv_read_in_notebooks(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_every_code_cell_has_output(path):
-    """A cell without output is only allowed when it defines things (imports, assignments)."""
-    for i, cell in enumerate(_code_cells(path), 1):
+    """A cell may lack output only when it is setup: its last statement is not a bare value
+    (a name, attribute, subscript or literal) that Jupyter would have displayed."""
+    cells = _code_cells(path)
+    for i, cell in enumerate(cells, 1):
         src = "".join(cell["source"]).strip()
-        if cell["outputs"]:
+        if cell["outputs"] or not src:
             continue
-        last = src.splitlines()[-1] if src else ""
-        defines = re.match(r"^(\s*[\w\[\], .]+\s*=|import |from |def |class |\s|plt\.close|.*;\s*$|glue\()", last)
-        assert defines, f"code cell {i} has no stored output: {src[:120]!r}"
+        tree = ast.parse(src)
+        last = tree.body[-1] if tree.body else None
+        shows = isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call) and not src.endswith(";")
+        assert not shows, f"code cell {i} ends in a value but stored no output: {src[-120:]!r}"
+    assert sum(bool(c["outputs"]) for c in cells) >= len(cells) / 2, "most code cells stored no output"
