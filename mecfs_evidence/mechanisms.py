@@ -272,6 +272,17 @@ def chain_table(claims: pd.DataFrame, chain: str) -> pd.DataFrame:
     }).set_index("step")
 
 
+def _wrap(text: str, width: int) -> str:
+    """Wrap ``text`` at ``width`` characters, hyphenating words longer than a line."""
+    words = []
+    for w in text.split():
+        while len(w) > width:
+            words.append(w[:width - 1] + "-")
+            w = w[width - 1:]
+        words.append(w)
+    return textwrap.fill(" ".join(words), width, break_long_words=False, break_on_hyphens=False)
+
+
 _STATUS_STYLE = {"demonstrated": dict(linestyle="-", color=OKABE_ITO["blue"], lw=2.4),
                  "assumed": dict(linestyle=(0, (4, 3)), color=OKABE_ITO["vermillion"], lw=2.0)}
 
@@ -284,7 +295,7 @@ def chain_diagram(claims: pd.DataFrame, chains: list[str] | tuple[str, ...] = tu
     """
     apply_style()
     n = len(chains)
-    fig, axes = plt.subplots(n, 1, figsize=(8.5, 2.4 * n + 0.8), layout="constrained")
+    fig, axes = plt.subplots(n, 1, figsize=(8.5, 2.6 * n + 0.8), layout="constrained")
     axes = np.atleast_1d(axes)
     width, gap = 1.8, 0.75
     most = max(len(chain_links(claims, ch)) + 1 for ch in chains)
@@ -295,18 +306,18 @@ def chain_diagram(claims: pd.DataFrame, chains: list[str] | tuple[str, ...] = tu
         for x, lab in zip(xs, labels):
             ax.add_patch(FancyBboxPatch((x, 0.15), width, 0.7, boxstyle="round,pad=0.04",
                                         facecolor="#F4F4F4", edgecolor="black", linewidth=1))
-            ax.text(x + width / 2, 0.5, textwrap.fill(lab, 14), ha="center", va="center", fontsize=10.5)
+            ax.text(x + width / 2, 0.5, _wrap(lab, 13), ha="center", va="center", fontsize=11.5)
         for k, (_, link) in enumerate(c.iterrows()):
             style = _STATUS_STYLE[link["status"]]
             x0, x1 = xs[k] + width + 0.04, xs[k + 1] - 0.04
             ax.add_patch(FancyArrowPatch((x0, 0.5), (x1, 0.5), arrowstyle="-|>", mutation_scale=16,
                                          linestyle=style["linestyle"], color=style["color"], lw=style["lw"]))
-            ax.text((x0 + x1) / 2, 0.08, textwrap.fill(f"{link['evidence_type']}; {link['book_rating']}", 13),
-                    ha="center", va="top", fontsize=9)
+            ax.text((x0 + x1) / 2, 0.08, _wrap(f"{link['evidence_type']}; {link['book_rating']}", 14),
+                    ha="center", va="top", fontsize=10)
         ax.set_xlim(-0.1, (most - 1) * (width + gap) + width + 0.1)
         ax.set_ylim(-0.45, 1.0)
         ax.set_axis_off()
-        ax.set_title(CHAIN_TITLES.get(chain, chain), loc="left", fontsize=11)
+        ax.set_title(CHAIN_TITLES.get(chain, chain), loc="left", fontsize=12.5)
     handles = [Line2D([], [], color=s["color"], linestyle=s["linestyle"], lw=s["lw"], label=f"{k} link")
                for k, s in _STATUS_STYLE.items()]
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False,
