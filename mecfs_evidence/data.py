@@ -24,7 +24,7 @@ import pandas as pd
 
 __all__ = [
     "DATA_DIR", "SOURCES_DIR", "DataValidationError", "load", "schema", "table_names",
-    "datapackage", "provenance_ledger", "SOURCE_TABLES", "verdict_legend", "ledger_table",
+    "datapackage", "provenance_ledger", "SOURCE_TABLES", "BLOG_FILE", "SUMMARY_FILE", "SOURCE_LABELS", "verdict_legend", "ledger_table",
     "numbers_table", "VERDICT_MEANING", "verdict_counts", "VERDICT_ORDER",
 ]
 
@@ -32,6 +32,11 @@ DATA_DIR = Path(os.environ.get("MECFS_DATA_DIR", Path(__file__).resolve().parent
 #: The two source documents the book answers. They live beside the repository, in shared/.
 SOURCES_DIR = Path(os.environ.get("MECFS_SOURCES_DIR",
                                   Path(__file__).resolve().parent.parent.parent / "shared" / "sources"))
+
+#: The two source documents the book answers, and the short names the book gives them.
+BLOG_FILE = "000_1c826619a7388783.txt"
+SUMMARY_FILE = "003_3bcd51e6b689dce9.txt"
+SOURCE_LABELS = {BLOG_FILE: "blog", SUMMARY_FILE: "ketamine summary"}
 
 #: Tables that hold what the two source documents report (each row has provenance columns).
 SOURCE_TABLES = ["reported_studies", "dosing", "reported_numbers", "claims"]
@@ -221,7 +226,7 @@ def provenance_ledger(data_dir: Path | str | None = None) -> pd.DataFrame:
     Columns: ``table, id, item, value, source, section, verdict, record_strength, reference``.
     ``source`` is "blog" (000) or "ketamine summary" (003).
     """
-    short = {"000_1c826619a7388783.txt": "blog", "003_3bcd51e6b689dce9.txt": "ketamine summary"}
+    short = SOURCE_LABELS
     parts = []
     for name in SOURCE_TABLES:
         df = load(name, data_dir)

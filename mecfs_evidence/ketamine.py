@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: The ketamine summary's file name in shared/sources/.
-SUMMARY_FILE = "003_3bcd51e6b689dce9.txt"
+from mecfs_evidence.data import SUMMARY_FILE  # noqa: E402  (re-exported)
 
 #: The groups of the re-tabulation, in the order the chapter shows them.
 GROUPS = ["clinical dosing", "trials", "preclinical", "time course", "fibromyalgia case figures", "source header"]

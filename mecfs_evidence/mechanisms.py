@@ -40,8 +40,7 @@ __all__ = [
     "corrections_table", "caveats_table", "antagonist_table", "mechanism_summary", "chapter_numbers",
 ]
 
-SUMMARY_FILE = "003_3bcd51e6b689dce9.txt"
-BLOG_FILE = "000_1c826619a7388783.txt"
+from mecfs_evidence.data import BLOG_FILE, SOURCE_LABELS, SUMMARY_FILE  # noqa: E402  (re-exported)
 
 #: The book's rating scale, from the firmest to the weakest.
 RATING_ORDER = ["strong", "moderate", "weak", "very weak", "unsupported"]
@@ -190,7 +189,7 @@ def ledger_coverage(claims: pd.DataFrame, bullets: pd.DataFrame, source_file: st
 
 def ledger_counts(claims: pd.DataFrame) -> pd.DataFrame:
     """Rows of the ledger per kind and source, with totals."""
-    short = {BLOG_FILE: "blog", SUMMARY_FILE: "ketamine summary"}
+    short = SOURCE_LABELS
     t = pd.crosstab(claims["kind"], claims["source_file"].map(short), margins=True, margins_name="total")
     t.index.name = "kind"
     t.columns.name = None
@@ -391,14 +390,13 @@ def rating_shift_figure(claims: pd.DataFrame):
     return fig, ax
 
 
-_SHORT = {BLOG_FILE: "blog", SUMMARY_FILE: "ketamine summary"}
 
 
 def corrections_table(claims: pd.DataFrame) -> pd.DataFrame:
     """Every ledger row with a ``correction``: what the source says, the correction, the record."""
     c = claims[claims["correction"].notna()]
     return pd.DataFrame({
-        "source": c["source_file"].map(_SHORT).to_numpy(),
+        "source": c["source_file"].map(SOURCE_LABELS).to_numpy(),
         "the source says": c["snippet"].to_numpy(),
         "correction": c["correction"].to_numpy(),
         "verdict": c["verdict"].to_numpy(),

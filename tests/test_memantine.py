@@ -225,9 +225,15 @@ def test_trial_sample_sizes_agree_with_power_module():
 
 @pytestmark_engine
 def test_forest_plot_draws():
+    """Three study rows, the pooled row and the prediction interval, on a proportion axis."""
     fig, ax = memantine.primary_forest_plot()
-    assert fig is not None
+    labels = [t.get_text() for t in ax.get_yticklabels()]
     plt.close(fig)
+    assert {"Study A", "Study B", "Study C"} <= set(labels)
+    assert any("REML" in lab for lab in labels) and any("rediction" in lab for lab in labels)
+    assert "proportion" in ax.get_xlabel()
+    lo, hi = ax.get_xlim()
+    assert 0 <= lo < 20.2 and 85.7 < hi <= 100  # the HKSJ interval, in %, fits inside the axis
 
 
 # ---------------------------------------------------------------------- the glued chapter values
