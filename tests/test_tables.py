@@ -1,0 +1,77 @@
+"""The one table renderer and the one number formatter."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from mecfs_evidence import fmt, tables
+
+
+def test_number_uses_a_true_minus_and_thousands():
+    assert fmt.number(-1.94, 1) == "\u22121.9"
+    assert fmt.number(1063, 0, "mg") == "1,063 mg"
+    assert fmt.number(-0.04, 1) == "0.0"          # rounds to zero: no sign
+    assert fmt.signed(3, 1) == "+3.0"
+    assert fmt.number(None) == fmt.MISSING and fmt.number(math.nan) == fmt.MISSING
+
+
+def test_ci_has_one_style():
+    assert fmt.ci(55.24, 20.21, 85.68, 1, "%") == "55.2% (95% CI 20.2% to 85.7%)"
+    assert fmt.ci(0.5524, 0.2021, 0.8568, proportion=True) == "55.2% (95% CI 20.2% to 85.7%)"
+    assert fmt.ci(-1.9, -11.7, 7.8, 1, "points") == "\u22121.9 points (95% CI \u221211.7 points to 7.8 points)"
+    assert fmt.ci(1, 0, 2, label="prediction interval").startswith("1.0 (95% prediction interval")
+
+
+def test_pvalue_and_nnt():
+    assert fmt.pvalue(0.0361) == "p = 0.036"
+    assert fmt.pvalue(0.0004) == "p < 0.001"
+    with pytest.raises(ValueError):
+        fmt.pvalue(1.7)
+    assert fmt.nnt(6.2) == "7 (6.2 before rounding up)"
+    assert fmt.nnt(7) == "7"
+    with pytest.raises(ValueError):
+        fmt.nnt(-3)
+    with pytest.raises(ValueError):
+        fmt.count(2.5)
+    with pytest.raises(ValueError):
+        fmt.number(math.inf)
+
+
+def _frame():
+    return pd.DataFrame({"Study": ["A", "B<script>"], "n": pd.array([30, None], dtype="Int64"),
+                         "Effect (points)": [-0.5, math.nan], "Reference": ["falsafi2020", "olivanblazquez2014;cho2005"]})
+
+
+def test_render_writes_every_row_with_no_nan_and_linked_citations():
+    t = tables.render(_frame(), caption="A test table", cite=["Reference"], root="../")
+    html = t.to_html()
+    assert "nan" not in html.lower().replace("data-label", "")
+    assert html.count("<tr") == 3 and len(t) == 2
+    assert "<caption>A test table</caption>" in html
+    assert 'href="../bibliography.html#cite-falsafi2020"' in html
+    assert "Falsafi et al. 2020" in html and "falsafi2020<" not in html
+    assert "Oliván-Blázquez et al. 2014" in repr(t)
+    assert "&lt;script&gt;" in html and "<script>" not in html      # text is escaped
+    assert '<th scope="col" class="num">n</th>' in html                # numbers right-aligned
+    assert '<td data-label="Study" class="text">' in html             # text left, stackable
+    assert "\u22120.5" in html and fmt.MISSING in html
+
+
+def test_render_refuses_a_missing_caption_and_unknown_keys():
+    with pytest.raises(ValueError):
+        tables.render(_frame(), caption=" ")
+    with pytest.raises(KeyError):
+        tables.render(pd.DataFrame({"Reference": ["nosuchkey1999"]}), caption="x", cite=["Reference"])
+    with pytest.raises(KeyError):
+        tables.render(_frame(), caption="x", cite=["Nope"])
+
+
+def test_render_muted_rows_and_numeric_text():
+    t = tables.render(_frame(), caption="x", muted=[False, True], numeric=["Study"])
+    html = t.to_html()
+    assert html.count('class="mecfs-muted"') == 1
+    assert '<td data-label="Study" class="num">' in html
+    with pytest.raises(ValueError):
+        tables.render(_frame(), caption="x", muted=[True])
