@@ -302,6 +302,11 @@ def _comparator(ev: pd.DataFrame, ids: list[str]) -> list[str]:
         out.append(f"Placebo response in {r['condition']} trials: "
                    + format_result(r, label=False, statistic=False, timepoint=False))
     rest = [i for i in ids if i not in plac]
+    if len(rest) == 1:
+        r = ev.loc[rest[0]]
+        d = max(_decimals(r["value"]), 1 if "points" in _text(r["unit"]) else 0)
+        text = format_result(r, decimals=d, label=False)
+        return out + [f"{str(r['arm']).capitalize()} arm: {text}"]
     return out + (_format_group(ev, rest) if rest else [])
 
 
