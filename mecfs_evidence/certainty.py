@@ -38,7 +38,7 @@ __all__ = [
     "LEVELS", "DOMAINS", "SYMBOLS", "CertaintyDataError", "Footnote", "SummaryOfFindings",
     "expected_certainty", "check_ratings", "ratings", "rating_steps", "evidence_profile_table",
     "format_result", "summary_of_findings", "sof_short_table", "what_would_change_table",
-    "key_findings",
+    "key_findings", "unchecked_table", "verification_counts",
 ]
 
 #: GRADE certainty levels, highest first.
@@ -599,4 +599,34 @@ def key_findings() -> dict[str, str]:
         key = re.sub(r"[^a-z0-9]+", "_", r["id"])
         out["certainty_" + key] = r["certainty"]
         out["levels_down_" + key] = str(-sum(int(r[d]) for d in DOMAINS))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# What could not be checked (from the verification log)
+# --------------------------------------------------------------------------------------------
+
+def unchecked_table() -> pd.DataFrame:
+    """The verification log's rows whose result is "could not be checked" or "not found".
+
+    Columns: what was checked, the record looked at, the result and the note. These are the
+    items the book marks as not checked; ``data/verification.csv`` holds every check.
+    """
+    log = data.load("verification")
+    rows = log[log["result"].isin(["could not be checked", "not found"])]
+    return pd.DataFrame({
+        "item": rows["item"].to_numpy(),
+        "what was checked": rows["claim"].to_numpy(),
+        "record looked at": rows["record"].to_numpy(),
+        "result": rows["result"].to_numpy(),
+        "note": rows["note"].fillna("").to_numpy(),
+    }).set_index("item")
+
+
+def verification_counts() -> dict[str, str]:
+    """Counts of the verification log by result, as text for glue (keys: total and each result)."""
+    log = data.load("verification")
+    out = {"total": str(len(log))}
+    for res in ("confirmed", "corrected", "could not be checked", "not found"):
+        out[res.replace(" ", "_")] = str(int((log["result"] == res).sum()))
     return out

@@ -490,6 +490,7 @@ def chapter_numbers(claims: pd.DataFrame, antagonists: pd.DataFrame) -> dict[str
         "n_corrections": int(claims["correction"].notna().sum()),
         "n_unknown": int((claims["kind"] == "unknown").sum()), "n_gap": int((claims["kind"] == "gap").sum()),
         "memantine_ic50": f"{ic50['memantine']:g} µM",
+        "ketamine_half_life": str(antagonists.set_index("id").loc["ketamine", "half_life"]).split(" (")[0],
         "n_antagonists": len(antagonists),
         "n_antagonists_unverified": int(antagonists["ic50_um"].isna().sum()),
     }
