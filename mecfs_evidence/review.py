@@ -285,13 +285,25 @@ def _sorted(st: pd.DataFrame) -> pd.DataFrame:
         ["_k", "_d", "id"], kind="stable").drop(columns=["_k", "_d"])
 
 
+def _study_cell(reference, label) -> str:
+    """HTML for the study column: a bibliography link, or the plain label when no entry exists."""
+    import html
+
+    from . import tables
+    keys = split(reference)
+    first = keys[:1]
+    return tables.cite_link(first) if first else html.escape(f"{label} (no bibliography entry)")
+
+
 def characteristics_table(st: pd.DataFrame) -> pd.DataFrame:
-    """The characteristics of the included studies, one row each, in reader's words."""
+    """The characteristics of the included studies, one row each, in reader's words.
+
+    The ``Study`` column is trusted HTML (render it with ``html_columns=["Study"]``).
+    """
     s = _sorted(st)
     rand = {"yes": "randomised", "no": "not randomised", "not stated": "randomisation not stated"}
     return pd.DataFrame({
-        "Study": s["reference"].fillna("").to_numpy(),
-        "Label": s["label"].to_numpy(),
+        "Study": [_study_cell(ref, label) for ref, label in zip(s["reference"], s["label"])],
         "Condition": s["population"].to_numpy(),
         "Evidence": s["evidence"].to_numpy(),
         "Drug": s["drug"].to_numpy(),
