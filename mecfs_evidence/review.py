@@ -433,4 +433,5 @@ def summary(log: pd.DataFrame, screen: pd.DataFrame, st: pd.DataFrame, reg: pd.D
         "n_registered": int(len(reg)),
         "n_registered_direct": int((reg["evidence"] == "direct").sum()),
         "participants_total": int(n.sum()),
+        "n_studies_once": int(len(once)),
     }
