@@ -510,7 +510,7 @@ def dose_gap_table() -> pd.DataFrame:
         "Exposure": "recreational and other repeated use in the case series and survey",
         "Amount per session (mg)": "not given in the records seen (could not be checked)",
         "Times the research infusion": fmt.MISSING,
-        "Sessions": "daily to weekly, for months or years" if len(no_dose) else fmt.MISSING,
+        "Sessions": "repeated: daily in one case series; otherwise not stated" if len(no_dose) else fmt.MISSING,
         "Citation": ";".join(dict.fromkeys(no_dose["reference"])),
     })
     return pd.DataFrame(rows)
@@ -578,17 +578,22 @@ def rd_dot_plot(per_product: int = 6):
         ax.set_yticks(y, [f"{ev} ({fmt.number(d, 0)}% vs {fmt.number(p, 1 if p % 1 else 0)}%)"
                           for ev, d, p in zip(g["event"], g["rate_drug_pct"], g["rate_placebo_pct"])])
         n_d, n_p = int(g["n_drug"].iloc[0]), int(g["n_placebo"].iloc[0])
-        ax.set_title(f"{FIGURE_PRODUCTS[product]} (label: {fmt.count(n_d)} on drug, {fmt.count(n_p)} on placebo)",
+        ax.set_title(f"{FIGURE_PRODUCTS[product].capitalize()}\nlabel: {fmt.count(n_d)} on drug, {fmt.count(n_p)} on placebo",
                      loc="left", fontsize=11)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(lo - 2, hi + 2)
-    np.atleast_1d(axes)[-1].set_xlabel("Risk difference, drug minus placebo (percentage points, 95% CI)")
+    np.atleast_1d(axes)[-1].set_xlabel("Risk difference, drug minus placebo\n(percentage points, 95% CI)")
     return fig, axes
 
 
 # --------------------------------------------------------------------------------------------
 # Numbers for the prose (glue) and the landing page
 # --------------------------------------------------------------------------------------------
+
+def _pp_ci(est, lo, hi) -> str:
+    """``15.0 percentage points (95% CI 7.5 to 22.4)``."""
+    return f"{fmt.number(est, 1)} percentage points (95% CI {fmt.interval(lo, hi, 1)})"
+
 
 def _row(table: pd.DataFrame, rid: str) -> pd.Series:
     return table.set_index("id").loc[rid]
@@ -650,7 +655,7 @@ def glue_values() -> dict[str, str]:
                      ("amantadine-er-dizziness", "ama_dizziness"), ("amantadine-er-orthostatic-hypotension", "ama_orthostatic"),
                      ("memantine-xr-constipation", "memxr_constipation")):
         r = eff.loc[rid]
-        v[f"rd_{key}"] = fmt.ci(r["estimate"], r["ci_low"], r["ci_high"], 1, "percentage points")
+        v[f"rd_{key}"] = _pp_ci(r["estimate"], r["ci_low"], r["ci_high"])
     fig_rows = _figure_rows(6)
     v["fig_events"] = fmt.count(len(fig_rows))
     v["fig_exact"] = fmt.count(int(fig_rows["exact"].sum()))
@@ -662,7 +667,7 @@ def glue_values() -> dict[str, str]:
     te = trial_effects().set_index("id")
     r = te.loc["nourbakhsh2021-any-ae"]
     v["tri_ae_rr"] = fmt.ci(r["rr"], r["rr_low"], r["rr_high"], 2)
-    v["tri_ae_rd"] = fmt.ci(r["rd"], r["rd_low"], r["rd_high"], 1, "percentage points")
+    v["tri_ae_rd"] = _pp_ci(r["rd"], r["rd_low"], r["rd_high"])
     st = t.loc["nourbakhsh2021-stopped"]
     v["tri_stopped_drug"] = _pct_text(st["pct_drug"])
     v["tri_stopped_placebo"] = _pct_text(st["pct_comparator"])
@@ -694,10 +699,9 @@ def glue_values() -> dict[str, str]:
         v[f"wd_{key}_placebo"] = f"{fmt.number(r['x_placebo'], 0)} of {fmt.count(r['n_placebo'])}"
     rr, rd = w["rr"], w["rd"]
     v["wd_pool_rr"] = fmt.ci(math.exp(rr.estimate), math.exp(rr.ci_low), math.exp(rr.ci_high), 2)
-    v["wd_pool_rd"] = fmt.ci(100 * rd.estimate, 100 * rd.ci_low, 100 * rd.ci_high, 1, "percentage points")
+    v["wd_pool_rd"] = _pp_ci(100 * rd.estimate, 100 * rd.ci_low, 100 * rd.ci_high)
     v["wd_pool_rr_re"] = fmt.ci(math.exp(w["rr_re"].estimate), math.exp(w["rr_re"].ci_low), math.exp(w["rr_re"].ci_high), 2)
-    v["wd_pool_rd_re"] = fmt.ci(100 * w["rd_re"].estimate, 100 * w["rd_re"].ci_low, 100 * w["rd_re"].ci_high, 1,
-                                "percentage points")
+    v["wd_pool_rd_re"] = _pp_ci(100 * w["rd_re"].estimate, 100 * w["rd_re"].ci_low, 100 * w["rd_re"].ci_high)
     v["wd_pool_i2_rr"] = fmt.percent(rr.i2, 0) if rr.i2 is not None else fmt.MISSING
     v["wd_pool_q_p_rr"] = fmt.pvalue(rr.q_p)
     v["wd_pool_i2_rd"] = fmt.percent(rd.i2, 0) if rd.i2 is not None else fmt.MISSING
@@ -705,11 +709,10 @@ def glue_values() -> dict[str, str]:
 
     k = ketamine_rows().set_index("id")
     v["sha_n"] = fmt.count(k.loc["shahani2007-cystitis", "n_people"])
-    v["win_respondents"] = fmt.count(3806)
     v["win_users"] = fmt.count(k.loc["winstock2012-urinary", "n_people"])
     v["win_urinary"] = fmt.count(k.loc["winstock2012-urinary", "n_affected"])
-    v["win_urinary_pct"] = fmt.percent(26.6, 1)
-    v["win_dependent_pct"] = fmt.percent(17, 0)
+    v["win_urinary_pct"] = _pct_text(k.loc["winstock2012-urinary", "pct_affected"])
+    v["win_dependent_pct"] = _pct_text(k.loc["winstock2012-dependence", "pct_affected"])
     v["nop_n"] = fmt.count(k.loc["noppers2011liver-liver", "n_people"])
     v["nop_affected"] = fmt.count(k.loc["noppers2011liver-liver", "n_affected"])
     lo, hi = k.loc["noppers2011liver-liver", ["dose_per_session_mg_low", "dose_per_session_mg_high"]]
