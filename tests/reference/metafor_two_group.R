@@ -5,7 +5,7 @@
 #
 #   Rscript tests/reference/metafor_two_group.R      (run from the repository root)
 #
-# Writes tests/reference/metafor_two_group.json only. Every input is stored in that JSON too,
+# Writes tests/reference/metafor_two_group.json only (metafor's NA is written as null). Every input is stored in that JSON too,
 # under the column names of the command-line input files (study,m1,sd1,n1,m2,sd2,n2 /
 # study,t,n1,n2 / study,events1,total1,events2,total2), so the Python tests need neither R nor
 # CSV files. Needs: metafor (>= 3.8), metadat, jsonlite.
@@ -83,6 +83,33 @@ sp <- sqrt(((d$n1 - 1) * d$sd1^2 + (d$n2 - 1) * d$sd2^2) / (d$n1 + d$n2 - 2))
 normand_t <- (d$m1 - d$m2) / (sp * sqrt(1 / d$n1 + 1 / d$n2))
 invisible(add_es("normand1999_t", "SMD", escalc("SMD", ti = normand_t, n1i = d$n1, n2i = d$n2),
        note = "escalc(ti=) with t computed from the normand1999 means and pooled SDs"))
+
+## ---- non-default options (escalc only; not pooled) ---------------------------------------------
+options_es <- list()
+add_opt <- function(dataset, measure, args, es) {
+  options_es[[length(options_es) + 1]] <<- c(list(dataset = dataset, measure = measure),
+    args, list(yi = as.numeric(es$yi), vi = as.numeric(es$vi)))
+}
+d <- continuous$normand1999
+for (vt in c("UB", "LS2", "AV")) add_opt("normand1999", "SMD", list(vtype = vt),
+  escalc("SMD", m1i = d$m1, sd1i = d$sd1, n1i = d$n1, m2i = d$m2, sd2i = d$sd2, n2i = d$n2, vtype = vt))
+add_opt("normand1999", "MD", list(vtype = "HO"),
+  escalc("MD", m1i = d$m1, sd1i = d$sd1, n1i = d$n1, m2i = d$m2, sd2i = d$sd2, n2i = d$n2, vtype = "HO"))
+d <- binary$zeros2
+for (vt in c("UB", "AV")) add_opt("zeros2", "RD", list(vtype = vt),
+  escalc("RD", ai = d$events1, n1i = d$total1, ci = d$events2, n2i = d$total2, vtype = vt))
+for (measure in c("RR", "OR", "RD")) {
+  for (to in c("all", "if0all")) add_opt("zeros2", measure, list(to = to),
+    escalc(measure, ai = d$events1, n1i = d$total1, ci = d$events2, n2i = d$total2, to = to))
+  add_opt("zeros2", measure, list(drop00 = TRUE),
+    escalc(measure, ai = d$events1, n1i = d$total1, ci = d$events2, n2i = d$total2, drop00 = TRUE))
+}
+# Without a correction a zero cell makes log RR / log OR infinite (metafor recodes to NA), so
+# add = 0 is checked for RD only.
+add_opt("zeros2", "RD", list(add = 0),
+  escalc("RD", ai = d$events1, n1i = d$total1, ci = d$events2, n2i = d$total2, add = 0))
+add_opt("zeros2", "RD", list(vtype = "AV", drop00 = TRUE),
+  escalc("RD", ai = d$events1, n1i = d$total1, ci = d$events2, n2i = d$total2, vtype = "AV", drop00 = TRUE))
 
 ## ---- conversions that go through escalc(ti =) ------------------------------------------------
 # F with 1 numerator df and a sign, and a two-sided p value with a sign: t = sign * sqrt(F) and
@@ -169,8 +196,8 @@ out <- list(
                 normand1999_t = data.frame(study = continuous$normand1999$study, t = normand_t,
                                            n1 = continuous$normand1999$n1,
                                            n2 = continuous$normand1999$n2)),
-  escalc = escalcs, conversions = conversions, cases = cases, subgroups = subgroup_cases)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE,
+  escalc = escalcs, escalc_options = options_es, conversions = conversions, cases = cases, subgroups = subgroup_cases)
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE,
                   dataframe = "columns"),
            file.path(here, "metafor_two_group.json"))
 cat("wrote", length(escalcs), "escalc sets,", length(cases), "rma cases,",
