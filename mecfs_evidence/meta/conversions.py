@@ -4,7 +4,9 @@ Trial reports often give a t, F or p value, a standard error or a confidence int
 the means and SDs a meta-analysis needs. The functions here implement the conversions of the
 Cochrane Handbook for Systematic Reviews of Interventions, chapter 6 (version 6: sections
 6.5.2.2 and 6.5.2.3; version 5.1: 7.7.3.2 and 7.7.3.3), and the approximate analysis of crossover
-trials of chapter 23 (version 6: 23.2; version 5.1: 16.4), which follows Elbourne et al. (2002).
+trials of chapter 23 (version 6: 23.2; version 5.1: 16.4), which follows Elbourne et al.
+(2002, Int J Epidemiol 31:140-149, doi:10.1093/ije/31.1.140, PMID 11914310). The Handbook
+(v5.1 16.4.7) asks for sensitivity analyses whenever a correlation is borrowed or assumed.
 
 Each function takes scalars or numpy arrays (broadcast together) and returns floats for scalar
 input, arrays otherwise. Invalid input raises ``ValueError`` naming the argument.
