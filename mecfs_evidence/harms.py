@@ -91,19 +91,19 @@ def _frame_cache(func):
 # --------------------------------------------------------------------------------------------
 
 def _engine():
-    """The meta-analysis engine module (``escalc``, ``pool``)."""
-    try:
-        from .meta import pooling as engine  # the engine's home once it has moved
-    except ImportError:  # pragma: no cover - before the move
-        from . import pooling as engine
-    return engine
+    """The meta-analysis engine (:mod:`mecfs_evidence.meta`: ``escalc``, ``pool``)."""
+    from . import meta
+    return meta
 
 
-def _escalc_two_group(measure: str, ai, n1i, ci, n2i, labels=None):
-    """Effect sizes of two-group counts (metafor ``escalc``): the one call to the engine's
-    two-group module. Returns an object with ``yi`` and ``vi``."""
-    from .meta.two_group import escalc as escalc2
-    return escalc2(measure, ai=list(ai), n1i=list(n1i), ci=list(ci), n2i=list(n2i), labels=labels)
+def _escalc_two_group(measure: str, ai, n1i, ci, n2i):
+    """Effect sizes ``(yi, vi)`` of two-group counts, as metafor's ``escalc`` (defaults: 1/2
+    added to every cell of a study with a zero cell): the one call to the engine's two-group
+    module."""
+    from .meta.two_group import escalc_two_group
+    yi, vi = escalc_two_group(measure, ai=np.asarray(ai, float), n1i=np.asarray(n1i, float),
+                              ci=np.asarray(ci, float), n2i=np.asarray(n2i, float))
+    return np.asarray(yi, float), np.asarray(vi, float)
 
 
 def _pool(yi, vi, labels, method: str, ci: str):
@@ -280,9 +280,7 @@ def label_effects(measure: str = "RD") -> pd.DataFrame:
     x_placebo, exact, yi, vi, estimate, ci_low, ci_high``.
     """
     c = label_counts()
-    es = _escalc_two_group(measure, c["x_drug"], c["n_drug"], c["x_placebo"], c["n_placebo"], labels=list(c["id"]))
-    yi = np.asarray(es.yi, dtype=float)
-    vi = np.asarray(es.vi, dtype=float)
+    yi, vi = _escalc_two_group(measure, c["x_drug"], c["n_drug"], c["x_placebo"], c["n_placebo"])
     lo, hi = yi - Z975 * np.sqrt(vi), yi + Z975 * np.sqrt(vi)
     c["yi"], c["vi"] = yi, vi
     if measure.upper() == "RD":
@@ -366,10 +364,8 @@ def trial_effects() -> pd.DataFrame:
     df = _complete(trial_rows())
     args = (df["count_drug"].astype(float), df["n_drug"].astype(float),
             df["count_comparator"].astype(float), df["n_comparator"].astype(float))
-    rr = _escalc_two_group("RR", *args, labels=list(df["id"]))
-    rd = _escalc_two_group("RD", *args, labels=list(df["id"]))
-    yr, vr = np.asarray(rr.yi, float), np.asarray(rr.vi, float)
-    yd, vd = np.asarray(rd.yi, float), np.asarray(rd.vi, float)
+    yr, vr = _escalc_two_group("RR", *args)
+    yd, vd = _escalc_two_group("RD", *args)
     return pd.DataFrame({
         "id": df["id"].to_numpy(), "trial": df["trial"].to_numpy(), "event": df["event"].to_numpy(),
         "event_group": df["event_group"].to_numpy(), "comparator_type": df["comparator_type"].to_numpy(),
@@ -411,12 +407,12 @@ def pool_two_group(x_drug, n_drug, x_ctrl, n_ctrl, labels) -> dict:
     """
     labels = list(labels)
     args = ([float(v) for v in x_drug], [float(v) for v in n_drug], [float(v) for v in x_ctrl], [float(v) for v in n_ctrl])
-    rr = _escalc_two_group("RR", *args, labels=labels)
-    rd = _escalc_two_group("RD", *args, labels=labels)
+    rr = _escalc_two_group("RR", *args)
+    rd = _escalc_two_group("RD", *args)
     return {
         "k": len(labels),
-        "rr": _pool(rr.yi, rr.vi, labels, "FE", "z"), "rd": _pool(rd.yi, rd.vi, labels, "FE", "z"),
-        "rr_re": _pool(rr.yi, rr.vi, labels, "DL", "z"), "rd_re": _pool(rd.yi, rd.vi, labels, "DL", "z"),
+        "rr": _pool(*rr, labels, "FE", "z"), "rd": _pool(*rd, labels, "FE", "z"),
+        "rr_re": _pool(*rr, labels, "DL", "z"), "rd_re": _pool(*rd, labels, "DL", "z"),
     }
 
 

@@ -216,8 +216,8 @@ def test_pooled_label_withdrawals_equal_the_engine():
 
     engine = _engine()
     rows = harms.label_withdrawal_effects()
-    es = _escalc_two_group("RD", rows["x_drug"], rows["n_drug"], rows["x_placebo"], rows["n_placebo"])
-    direct = engine.pool(engine.escalc("GEN", yi=list(es.yi), vi=list(es.vi)), method="FE", ci="z")
+    yi, vi = _escalc_two_group("RD", rows["x_drug"], rows["n_drug"], rows["x_placebo"], rows["n_placebo"])
+    direct = engine.pool(engine.escalc("GEN", yi=list(yi), vi=list(vi)), method="FE", ci="z")
     w = harms.pooled_label_withdrawals()["rd"]
     assert w.estimate == pytest.approx(direct.estimate, rel=1e-12)
     assert w.ci_low == pytest.approx(direct.ci_low, rel=1e-12)
