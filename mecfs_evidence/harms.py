@@ -51,7 +51,7 @@ __all__ = [
     "label_effects", "blog_vs_label", "trial_harms_table", "trial_effects", "pooling_inventory",
     "pool_two_group", "pooled_trial_harms", "label_withdrawal_effects", "pooled_label_withdrawals",
     "ketamine_repeated_table", "dose_gap_table", "interactions_table", "rd_dot_plot",
-    "glue_values", "landing_numbers", "not_checked",
+    "glue_values", "landing_numbers", "not_checked", "studies_not_looked_up",
 ]
 
 #: A conventional adult body weight, used only to turn mg/kg doses into milligrams for the
@@ -595,6 +595,14 @@ def _row(table: pd.DataFrame, rid: str) -> pd.Series:
     return table.set_index("id").loc[rid]
 
 
+def studies_not_looked_up() -> list[str]:
+    """Included studies (``studies.csv``) whose harms this chapter did not look up, as labels."""
+    studies = data.load("studies")
+    done = set(trial_rows()["study"])
+    rest = studies[~studies["id"].isin(done)]
+    return [str(lbl) for lbl in rest["label"]]
+
+
 def not_checked() -> list[str]:
     """What could not be checked, in plain words (for the chapter's list)."""
     out = ["the number of patients behind the memantine (Namenda) adverse-reaction table, so its rows carry no interval;",
@@ -605,6 +613,9 @@ def not_checked() -> list[str]:
     k = ketamine_rows()
     if k["dose_per_session_mg_low"].isna().any():
         out.append("the amounts of ketamine behind the recreational case series and the survey: not given in the records seen.")
+    rest = studies_not_looked_up()
+    if rest:
+        out.append(f"the harms of {len(rest)} further included studies were not looked up for this chapter: " + "; ".join(rest) + ".")
     return out
 
 
@@ -686,6 +697,11 @@ def glue_values() -> dict[str, str]:
     v["n_trial_rows"] = fmt.count(len(t))
     v["n_trials"] = fmt.count(t["study"].nunique())
     v["n_trials_no_harms"] = fmt.count(t[t["event_group"].isin(["not reported in the record seen", "not quantified"])]["study"].nunique())
+    v["n_studies_included"] = fmt.count(len(data.load("studies")))
+    v["n_studies_not_looked_up"] = fmt.count(len(studies_not_looked_up()))
+    tom = t.loc["tomassini2004-withdrew-ae"]
+    v["tom_withdrew_drug"] = fmt.count(int(tom["count_drug"]))
+    v["tom_withdrew_comparator"] = fmt.count(int(tom["count_comparator"]))
 
     w = pooled_label_withdrawals()
     rows = w["rows"].set_index("id")
