@@ -45,7 +45,7 @@ from scipy.stats import norm
 from . import data, fmt, plots
 
 __all__ = [
-    "REFERENCE_WEIGHT_KG", "RESEARCH_DOSE_MG_PER_KG", "Z975", "BLOG_SIDE_EFFECTS", "FIGURE_PRODUCTS",
+    "REFERENCE_WEIGHT_KG", "RESEARCH_DOSE_MG_PER_KG", "NOPPERS_INFUSION_HOURS", "Z975", "BLOG_SIDE_EFFECTS", "FIGURE_PRODUCTS",
     "label_rows", "trial_rows", "ketamine_rows", "interaction_rows",
     "consistent_denominators", "implied_count", "label_counts", "label_sources", "label_table",
     "label_effects", "blog_vs_label", "trial_harms_table", "trial_effects", "pooling_inventory",
@@ -60,6 +60,10 @@ REFERENCE_WEIGHT_KG = 70.0
 #: The single research infusion of ketamine in the trials the book includes (0.5 mg/kg over
 #: 40 minutes; verified-facts K1, K3 and Fitzgerald et al. 2021).
 RESEARCH_DOSE_MG_PER_KG = 0.5
+#: Duration of each S-ketamine infusion in the liver-injury report (Noppers et al. 2011, 'continuous
+#: intravenous 100-hour S(+)-ketamine infusions'); with the printed 10-20 mg/h it gives the amounts in
+#: ``harms_ketamine_repeated.csv``.
+NOPPERS_INFUSION_HOURS = 100
 Z975 = float(norm.ppf(0.975))
 #: The blog's three side effects of memantine (verified-facts M5).
 BLOG_SIDE_EFFECTS = ("dizziness", "headache", "constipation")
@@ -261,7 +265,8 @@ def label_table(drug: str) -> pd.DataFrame:
                         for r, x in zip(df["rate_band"].fillna(""), df["rate_drug_pct"])],
         "On placebo (%)": [_pct_text(x) if not band else "not given"
                            for band, x in zip(df["rate_band"].fillna(""), df["rate_placebo_pct"])],
-        "Difference (percentage points)": [fmt.signed(d, 1) if not fmt.is_missing(d) else fmt.MISSING for d in diff],
+        "Difference (percentage points)": [fmt.signed(d, max(_decimals(a), _decimals(b))) if not fmt.is_missing(d) else fmt.MISSING
+                                           for d, a, b in zip(diff, df["rate_drug_pct"].fillna(0), df["rate_placebo_pct"].fillna(0))],
         "Patients with it, drug vs placebo": counts,
     })
     if all(c == fmt.MISSING for c in counts):
@@ -655,6 +660,12 @@ def glue_values() -> dict[str, str]:
         v[f"ama_{key}_placebo"] = _pct_text(r["rate_placebo_pct"])
     g = lab[lab["product"].str.startswith("Gocovri")]
     v["ama_n_drug"] = fmt.count(g["n_drug"].dropna().iloc[0])
+    bands = lab["rate_band"].dropna().unique().tolist()
+    v["ama_band_high"] = "5 to 10%" if "5 to 10%" in bands else fmt.MISSING
+    v["ama_band_low"] = "1 to 5%" if "1 to 5%" in bands else fmt.MISSING
+    xr = lab[lab["id"].str.startswith("memantine-xr-")]
+    v["memxr_n_drug"] = fmt.count(xr["n_drug"].iloc[0])
+    v["memxr_n_placebo"] = fmt.count(xr["n_placebo"].iloc[0])
     v["ama_n_placebo"] = fmt.count(g["n_placebo"].dropna().iloc[0])
 
     eff = label_effects("RD").set_index("id")
@@ -731,6 +742,8 @@ def glue_values() -> dict[str, str]:
     base = RESEARCH_DOSE_MG_PER_KG * REFERENCE_WEIGHT_KG
     v["nop_dose"] = fmt.interval(lo, hi, 0, "mg")
     v["research_dose_mg"] = fmt.number(base, 0, "mg")
+    v["research_dose_mg_per_kg"] = fmt.number(RESEARCH_DOSE_MG_PER_KG, 1, "mg/kg")
+    v["nop_hours"] = fmt.number(NOPPERS_INFUSION_HOURS, 0, "hours")
     v["ref_weight"] = fmt.number(REFERENCE_WEIGHT_KG, 0, "kg")
     v["nop_ratio"] = fmt.interval(lo / base, hi / base, 0)
     return v
