@@ -563,7 +563,7 @@ def rd_dot_plot(per_product: int = 6):
     plots.apply_style()
     products = list(FIGURE_PRODUCTS)
     heights = [max(1, (rows["product"] == p).sum()) for p in products]
-    fig, axes = plt.subplots(len(products), 1, figsize=(6.4, 1.2 + 0.42 * sum(heights) + 0.6 * len(products)),
+    fig, axes = plt.subplots(len(products), 1, figsize=(5.0, 1.2 + 0.55 * sum(heights) + 0.6 * len(products)),
                              sharex=True, layout="constrained", gridspec_kw={"height_ratios": heights})
     lo = min(rows["ci_low"].min(), 0.0)
     hi = rows["ci_high"].max()
@@ -576,7 +576,7 @@ def rd_dot_plot(per_product: int = 6):
         ax.hlines(y, g["ci_low"], g["ci_high"], color=colour, lw=2.2)
         face = [colour if ex else "white" for ex in g["exact"]]
         ax.scatter(g["estimate"], y, s=46, marker=marker, facecolors=face, edgecolors=colour, linewidths=1.6, zorder=3)
-        ax.set_yticks(y, [f"{ev} ({fmt.number(d, 0)}% vs {fmt.number(p, 1 if p % 1 else 0)}%)"
+        ax.set_yticks(y, [f"{ev}\n{fmt.number(d, 0)}% vs {fmt.number(p, 1 if p % 1 else 0)}%"
                           for ev, d, p in zip(g["event"], g["rate_drug_pct"], g["rate_placebo_pct"])])
         n_d, n_p = int(g["n_drug"].iloc[0]), int(g["n_placebo"].iloc[0])
         ax.set_title(f"{FIGURE_PRODUCTS[product].capitalize()}\nlabel: {fmt.count(n_d)} on drug, {fmt.count(n_p)} on placebo",
