@@ -127,7 +127,7 @@ def test_malformed_row_is_caught():
 
 def test_records_name_an_identifier():
     """Each record names a PMID, DOI, NCT, PMC id or a web address (or points to another row)."""
-    ident = re.compile(r"PMID|PubMed|doi:|10\.\d{4}|NCT\d{8}|PMC\d+|\w+\.(?:org|com|gov|net|de|edu|se|info|cn|uk|au|be)\b"
+    ident = re.compile(r"PMID|PubMed|doi:|10\.\d{4}|NCT\d{8}|PMC\d+|https?://\S+|\b[\w-]+\.[a-z]{2,6}/\S|\w+\.(?:org|com|gov|net|de|edu|se|info|cn|uk|au|be|it|es)\b"
                        r"|^See |^As M1|MEDLINE|Searches", re.IGNORECASE)
     bad = [r["item"] for r in _log() if not ident.search(r["record"])]
     assert not bad, f"records without an identifier: {bad}"
