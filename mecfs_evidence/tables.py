@@ -36,7 +36,9 @@ from . import fmt
 __all__ = ["Table", "render", "cite_label", "cite_link", "bibliography_href"]
 
 ROOT = Path(__file__).resolve().parent.parent
-BIB_FILE = ROOT / "references.bib"
+#: ``references.bib`` of the repository, or the copy an installed wheel carries.
+BIB_FILE = (ROOT / "references.bib" if (ROOT / "references.bib").is_file()
+            else Path(__file__).resolve().parent / "_data" / "references.bib")
 #: The bibliography page, relative to the book's root (without the .html suffix).
 BIBLIOGRAPHY_PAGE = "bibliography"
 #: Must agree with ``bibtex_cite_id`` in ``_config.yml``.
