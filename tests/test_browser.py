@@ -66,7 +66,8 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 #: (page, check) pairs that fail only until the page's notebook is converted (phase 2 of the
 #: reader issue). They run and are marked xfail(strict=False); delete an entry when its page
-#: passes. Checks: "glue", "raw", "axe", "headers", "sideways", "budget", "dark".
+#: passes. Checks: "glue", "raw", "axe", "headers", "sideways", "budget", "dose", "chapter",
+#: "dark".
 AWAITING_CONVERSION: dict[str, set[str]] = {}
 
 
@@ -282,6 +283,16 @@ _RESOURCES_JS = """() => {
   return Array.from(urls);
 }"""
 
+_DOSE_TABLES_JS = """() => Array.from(document.querySelectorAll('.bd-article table'))
+  .filter(t => Array.from(t.querySelectorAll('th')).some(h => /\\bmg\\b|mg\\/kg/.test(h.innerText)))
+  .filter(t => !/not a dosing guide/i.test((t.querySelector('caption') || {innerText: ''}).innerText))
+  .map(t => (t.querySelector('caption') || {innerText: 'a table without caption'}).innerText.slice(0, 80))"""
+
+_CHAPTER_JS = """() => ({
+  summary: document.querySelectorAll('.bd-article .admonition.mecfs-summary').length,
+  takeaway: document.querySelectorAll('.bd-article .admonition.mecfs-takeaway').length,
+  terms: document.querySelectorAll('.bd-article a[href*="glossary.html#term-"]').length})"""
+
 _DARK_JS = """() => ({theme: document.documentElement.dataset.theme || '',
   bg: getComputedStyle(document.body).backgroundColor})"""
 
@@ -326,6 +337,15 @@ def _axe_problems(page) -> list[str]:
     return problems
 
 
+#: Pages that are not chapters (no summary box, takeaway box or glossary links expected).
+NOT_CHAPTERS = {"index.html", "intro.html", "search.html", "genindex.html", "bibliography.html",
+                "chapters/glossary.html", "chapters/data.html"}
+
+
+def is_chapter(rel: str) -> bool:
+    return rel.startswith("chapters/") and rel not in NOT_CHAPTERS
+
+
 def survey(browser, server, rel: str, width: str) -> dict[str, list[str]]:
     """Open ``rel`` at ``width`` (a key of :data:`WIDTHS`), save a screenshot, and return each
     check's problems (an empty list when the check passes)."""
@@ -349,6 +369,19 @@ def survey(browser, server, rel: str, width: str) -> dict[str, list[str]]:
         raw += [f"truncated table: {m}" for m in re.findall(r"\d[\d,]* rows × \d+ columns", text)]
         found["raw"] = raw
         found["headers"] = [f"empty table header in: {c}" for c in page.evaluate(_EMPTY_HEADERS_JS)]
+        found["dose"] = [f"dose table without the caption 'arithmetic on reported figures: not a dosing "
+                         f"guide': {c}" for c in page.evaluate(_DOSE_TABLES_JS)]
+        chapter = page.evaluate(_CHAPTER_JS)
+        found["chapter"] = []
+        if is_chapter(rel):
+            if chapter["summary"] != 1:
+                found["chapter"].append(f"{chapter['summary']} plain-language summary boxes "
+                                        "(admonition class mecfs-summary); expected 1")
+            if chapter["takeaway"] != 1:
+                found["chapter"].append(f"{chapter['takeaway']} 'What this chapter shows' boxes "
+                                        "(admonition class mecfs-takeaway); expected 1")
+            if chapter["terms"] == 0:
+                found["chapter"].append("no {term} link to the glossary")
         found["axe"] = _axe_problems(page)
         total, items = page_weight(page.evaluate(_RESOURCES_JS))
         found["budget"] = ([f"{total:,} bytes on a first visit (budget {PAGE_BUDGET:,}); largest: "
@@ -390,16 +423,26 @@ def test_page(surveyed, rel, width, check):
     assert not problems, f"{rel} at {WIDTHS[width][0]} px:\n  " + "\n  ".join(problems)
 
 
+@pytest.mark.parametrize("rel,width,check", [c for c in _cases(["chapter"], widths=("desktop",))
+                                             if is_chapter(c.values[0])])
+def test_chapter_has_summary_takeaway_and_glossary_links(surveyed, rel, width, check):
+    """Each chapter opens with one plain-language summary box, ends with one 'What this chapter
+    shows' box (admonitions of class mecfs-summary and mecfs-takeaway) and links the glossary."""
+    problems = surveyed(rel, width)[check]
+    assert not problems, f"{rel}: " + "; ".join(problems)
+
+
 @pytest.mark.parametrize("rel,width,check", _cases(["sideways"], widths=("phone",)))
 def test_phone_page_never_scrolls_sideways(surveyed, rel, width, check):
     problems = surveyed(rel, width)[check]
     assert not problems, f"{rel}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("rel,width,check", _cases(["glue", "raw", "headers", "axe", "budget"]))
+@pytest.mark.parametrize("rel,width,check", _cases(["glue", "raw", "headers", "axe", "budget", "dose"]))
 def test_what_a_reader_sees(surveyed, rel, width, check):
     """No visible glue code, raw keys, nan cells, truncation, empty headers, serious or critical
-    axe-core violations, and the page fits the first-visit budget."""
+    axe-core violations; the page fits the first-visit budget; every table with doses in mg says
+    it is arithmetic, not a dosing guide."""
     problems = surveyed(rel, width)[check]
     assert not problems, f"{rel} at {WIDTHS[width][0]} px ({check}):\n  " + "\n  ".join(problems)
 
