@@ -68,7 +68,17 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 #: reader issue). They run and are marked xfail(strict=False); delete an entry when its page
 #: passes. Checks: "glue", "raw", "axe", "headers", "sideways", "budget", "dose", "chapter",
 #: "dark".
-AWAITING_CONVERSION: dict[str, set[str]] = {}
+AWAITING_CONVERSION: dict[str, set[str]] = {
+    # the short summary-of-findings table is a pandas DataFrame (an empty index-name header)
+    "index.html": {"headers"},
+    "intro.html": {"headers"},
+    "chapters/01-sources-and-claims.html": {"glue", "raw", "headers", "chapter"},
+    "chapters/02-memantine-evidence.html": {"glue", "raw", "headers", "chapter"},
+    # budget: its one formula ($K_m$) loads MathJax (1.2 MB); write K{sub}`m` instead
+    "chapters/03-ketamine-evidence.html": {"glue", "headers", "budget", "dose", "chapter"},
+    "chapters/04-mechanisms.html": {"glue", "raw", "headers", "chapter"},
+    "chapters/05-certainty-of-evidence.html": {"glue", "headers", "chapter"},
+}
 
 
 def _chromium() -> str | None:
@@ -475,6 +485,17 @@ def test_search_finds_memantine(visit):
     _shot(v, "search-memantine.html")
     assert hits >= 1, "search.html?q=memantine shows no result"
     assert not v.foreign_requests, v.foreign_requests
+
+
+@pytest.mark.parametrize("query", ["sample size", "trial size"])
+def test_search_finds_the_glossary_entry(visit, query):
+    """"sample size" and "trial size" are findable: both are glossary terms."""
+    if not (HTML / "chapters" / "glossary.html").is_file():
+        pytest.skip("no glossary page in this build")
+    v = visit("search.html", "?q=" + query.replace(" ", "+"))
+    v.page.wait_for_selector("#search-results ul.search li", timeout=15_000)
+    links = v.page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    assert any("glossary.html" in href for href in links), f"{query!r}: {links}"
 
 
 def test_memantine_chapter_shows_the_forest_plot(visit):
