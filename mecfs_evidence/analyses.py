@@ -280,7 +280,7 @@ def amantadine_conversion_table(r: float = R_MAIN) -> pd.DataFrame:
     se = np.sqrt(df["vi"])
     return pd.DataFrame({
         "Trial": df["label"], "Design": df["design"], "Participants per arm": [f"{a} / {b}" for a, b in zip(df["n1"], df["n2"])],
-        "SMD (95% CI)": [fmt.ci(y, y - _Z975 * s, y + _Z975 * s, 2, label="") .replace("( ", "(") for y, s in zip(df["yi"], se)],
+        "SMD (95% CI)": [fmt.ci(y, y - _Z975 * s, y + _Z975 * s, 2) for y, s in zip(df["yi"], se)],
         "How the SMD was obtained": df["how"], "Risk of bias (overall)": df["rob"],
     })
 
@@ -452,8 +452,8 @@ def cox_table() -> pd.DataFrame:
                                      "Risk difference as printed in the abstract"],
                          "Value": [f"{e['a']}/{e['n1']} ({fmt.percent(100 * e['p1'], 1)})", f"{e['c']}/{e['n2']} ({fmt.percent(100 * e['p2'], 1)})",
                                    fmt.ci(e["rr"], e["rr_low"], e["rr_high"], 2),
-                                   fmt.ci(100 * e["rd"], 100 * e["wald_low"], 100 * e["wald_high"], 1, unit="percentage points"),
-                                   fmt.ci(100 * e["rd"], 100 * e["newcombe_low"], 100 * e["newcombe_high"], 1, unit="percentage points"),
+                                   f"{fmt.number(100 * e['rd'], 1)} percentage points (95% CI {fmt.interval(100 * e['wald_low'], 100 * e['wald_high'], 1)})",
+                                   f"{fmt.number(100 * e['rd'], 1)} percentage points (95% CI {fmt.interval(100 * e['newcombe_low'], 100 * e['newcombe_high'], 1)})",
                                    f"{fmt.number(c['effect'], 0)}% (95% CI {fmt.number(c['effect_ci_low'], 0)} to {fmt.number(c['effect_ci_high'], 0)})"]})
 
 
@@ -610,10 +610,7 @@ def forest_rows_plot(labels: Sequence[str], est, lo, hi, *, xlabel: str, log: bo
     ax.grid(axis="y", visible=False)
     if log:
         ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    if favours:
-        ax.text(0.02, -0.1 if pooled is None else -0.09, f"← {favours[0]}", transform=ax.transAxes, fontsize=8, ha="left", va="top")
-        ax.text(0.98, -0.1 if pooled is None else -0.09, f"{favours[1]} →", transform=ax.transAxes, fontsize=8, ha="right", va="top")
+    ax.set_xlabel(xlabel if not favours else f"{xlabel}\n← {favours[0]}      {favours[1]} →")
     if ncol:
         rx = fig.add_subplot(gs[0, 1], sharey=ax)
         for j, col in enumerate(rob_domains.columns):
@@ -706,3 +703,87 @@ def grade_ratings() -> list:
                                     registered_without_results=registry_without_results("ketamine", ["fatigue"])[0]),
     ])
     return [ama, mg, allw]
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter helpers: every number the chapter's prose quotes, from one place
+# ---------------------------------------------------------------------------------------------
+
+def extraction_summary() -> pd.DataFrame:
+    """One row per study in outcomes.csv: outcome rows, what could be read, and the record."""
+    df = outcomes()
+    rows = []
+    for s, g in df.groupby("study", sort=False):
+        rows.append({"Study": study_label(s), "Population": POPULATION.get(s, fmt.MISSING), "Outcome rows": len(g),
+                     "Outcomes": ", ".join(dict.fromkeys(g["outcome"])), "What could be read": "; ".join(dict.fromkeys(g["access"])),
+                     "Record": g["record"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def chapter_numbers() -> dict[str, str]:
+    """Glue-ready strings for the chapter (tests compare them with a fresh computation)."""
+    out = {}
+    df = outcomes()
+    out["n_rows"] = fmt.count(len(df))
+    out["n_studies"] = fmt.count(df["study"].nunique())
+    out["n_abstract_only"] = fmt.count(int(df.groupby("study")["access"].first().str.contains("abstract").sum()))
+    rb = rob.risk_of_bias()
+    ov = rb[rb["domain"] == "overall"]
+    out["n_rob_trials"] = fmt.count(int((ov["judgement"] != "not assessed with RoB 2").sum()))
+    out["n_rob_high"] = fmt.count(int((ov["judgement"] == "high").sum()))
+    out["n_rob_low"] = fmt.count(int((ov["judgement"] == "low").sum()))
+    out["n_not_assessed"] = fmt.count(int((ov["judgement"] == "not assessed with RoB 2").sum()))
+    res = amantadine_pool()
+    for key, val in pooled_summary(res).items():
+        out[f"ama_{key}"] = val
+    eff = amantadine_effects()
+    out["ama_participants"] = fmt.count(_participants(eff))
+    w = dict(zip(eff["study"], res.weights))
+    out["ama_weight_triumphant"] = fmt.percent(w["nourbakhsh2021"], 0)
+    tri = eff.set_index("study").loc["nourbakhsh2021"]
+    out["tri_smd"] = fmt.ci(tri["yi"], tri["yi"] - _Z975 * math.sqrt(tri["vi"]), tri["yi"] + _Z975 * math.sqrt(tri["vi"]), 2)
+    for r in R_SENSITIVITY:
+        rr = amantadine_pool(r=r)
+        out[f"ama_r{int(10 * r)}"] = fmt.ci(rr.estimate, rr.ci_low, rr.ci_high, 2)
+    sub = subgroup_analysis(eff, eff["era"])
+    out["sub_older"] = fmt.number(sub["estimate"][0], 2)
+    out["sub_tri"] = fmt.number(sub["estimate"][1], 2)
+    out["sub_q"] = fmt.number(sub["q_between"], 2)
+    out["sub_q_p"] = fmt.pvalue(sub["q_p"])
+    out["sub_qm"] = fmt.number(sub["qm"], 2)
+    out["sub_qm_p"] = fmt.pvalue(sub["qm_p"])
+    out["sub_f"] = fmt.number(sub["f"], 2)
+    out["sub_f_df"] = f"{sub['f_df'][0]} and {sub['f_df'][1]}"
+    out["sub_f_p"] = fmt.pvalue(sub["f_p"])
+    ov_ = rob.overall_by_study()
+    low = amantadine_pool(exclude=tuple(s for s in AMANTADINE_STUDIES if ov_[s] == "high"))
+    out["ama_lowrob"] = fmt.ci(low.estimate, low.ci_low, low.ci_high, 2)
+    out["ama_lowrob_k"] = fmt.count(low.k)
+    chg = amantadine_pool(ashtari="change")
+    out["ama_change"] = fmt.ci(chg.estimate, chg.ci_low, chg.ci_high, 2)
+    m = murray_responders()
+    out["murray_rr"] = fmt.ci(m["rr"], m["rr_low"], m["rr_high"], 2)
+    out["murray_counts"] = f"{m['events_drug']} of {m['n']} vs {m['events_placebo']} of {m['n']}"
+    e = cox_effects()
+    out["cox_rr"] = fmt.ci(e["rr"], e["rr_low"], e["rr_high"], 2)
+    out["cox_rd"] = f"{fmt.number(100 * e['rd'], 1)} percentage points (95% CI {fmt.interval(100 * e['wald_low'], 100 * e['wald_high'], 1)})"
+    out["cox_rd_newcombe"] = fmt.interval(100 * e["newcombe_low"], 100 * e["newcombe_high"], 1)
+    sizes = cox_trial_sizes().set_index("Scenario")
+    out["cox_n_observed"] = fmt.count(int(sizes.iloc[0]["total, 80% power"]))
+    out["cox_n_modest"] = fmt.count(int(sizes.iloc[2]["total, 80% power"]))
+    out["cox_n_24"] = fmt.count(int(sizes.iloc[3]["total, 80% power"]))
+    k = ketamine_effects().set_index("label")
+    mf = k.loc["Fitzgerald 2021: MFIS, day 28"]
+    out["fitz_mfis_smd"] = fmt.ci(mf["yi"], mf["ci_low"], mf["ci_high"], 2)
+    dfs = k.loc["Fitzgerald 2021: DFS, day 7 (primary)"]
+    out["fitz_dfs_smd"] = fmt.ci(dfs["yi"], dfs["ci_low"], dfs["ci_high"], 2)
+    f = fibromyalgia_effects().set_index("label")
+    n15 = f.loc["Noppers 2011: >50% pain relief, 15 min"]
+    out["noppers_rr15"] = fmt.ci(n15["rr"], n15["rr_low"], n15["rr_high"], 2)
+    from . import grade
+    rt = grade_ratings()
+    for key, r in zip(("grade_ama", "grade_mg", "grade_all"), rt):
+        out[key] = r.level
+    out["mid_smd"] = fmt.number(MID_SMD, 1)
+    out["ois_smd"] = fmt.count(grade.ois_continuous(MID_SMD))
+    return out
