@@ -491,7 +491,7 @@ def ketamine_effects() -> pd.DataFrame:
     """
     rows = []
     for rid, name in (("fitzgerald2021-dfs-d7-contrast", "DFS, day 7 (primary)"), ("fitzgerald2021-fss-wk1-contrast", "FSS, week 1"),
-                      ("fitzgerald2021-mfis-d28-contrast", "MFIS, day 28")):
+                      ("fitzgerald2021-mfis-d28-contrast", "MFIS, day 28")):  # noqa: E501
         r = _row(rid)
         g, v = _smd_from_md_ci(r["effect"], r["effect_ci_low"], r["effect_ci_high"], 12, 6)
         se = math.sqrt(v)
@@ -557,7 +557,7 @@ def fibromyalgia_pooling_decision() -> pd.DataFrame:
 
 def forest_rows_plot(labels: Sequence[str], est, lo, hi, *, xlabel: str, log: bool = False, rob_by_row: Sequence[str] | None = None,
                      rob_domains: pd.DataFrame | None = None, pooled=None, null: float = 0.0, groups: Sequence[str] | None = None,
-                     weights=None, favours: tuple[str, str] | None = None):
+                     weights=None, favours: tuple[str, str] | None = None, title: str | None = None):
     """Forest plot of rows (estimate and 95% CI), with optional risk-of-bias dot columns.
 
     ``rob_domains``: DataFrame indexed like ``labels`` with columns D1–D5 (+DS) and overall,
@@ -610,6 +610,8 @@ def forest_rows_plot(labels: Sequence[str], est, lo, hi, *, xlabel: str, log: bo
     ax.grid(axis="y", visible=False)
     if log:
         ax.set_xscale("log")
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
     ax.set_xlabel(xlabel if not favours else f"{xlabel}\n← {favours[0]}      {favours[1]} →")
     if ncol:
         rx = fig.add_subplot(gs[0, 1], sharey=ax)
@@ -787,3 +789,32 @@ def chapter_numbers() -> dict[str, str]:
     out["mid_smd"] = fmt.number(MID_SMD, 1)
     out["ois_smd"] = fmt.count(grade.ois_continuous(MID_SMD))
     return out
+
+
+def amantadine_forest(r: float = R_MAIN):
+    """Forest plot of the amantadine SMDs with the pooled diamond, prediction interval and RoB dots."""
+    e = amantadine_effects(r)
+    res = amantadine_pool(r)
+    se = np.sqrt(e["vi"].to_numpy())
+    m = rob._matrix(rob.risk_of_bias(), list(e["study"]))
+    return forest_rows_plot(list(e["label"]), e["yi"], e["yi"] - _Z975 * se, e["yi"] + _Z975 * se,
+                            xlabel="standardised mean difference (Hedges' g)", rob_domains=m, pooled=res,
+                            weights=res.weights, favours=("favours amantadine", "favours placebo"))
+
+
+def ketamine_forest():
+    """Ketamine-vs-control fatigue effects, SMD scale, with RoB dots and deliberately no pooled diamond."""
+    k = ketamine_effects()
+    m = rob._matrix(rob.risk_of_bias(), list(k["study"]))
+    return forest_rows_plot(list(k["label"]), k["yi"], k["ci_low"], k["ci_high"], xlabel="standardised mean difference",
+                            rob_domains=m, pooled=None, favours=("favours ketamine", "favours control"))
+
+
+def fibromyalgia_forest():
+    """Noppers 2011 responder risk ratios (log scale) at four time points; no pooled diamond."""
+    f = fibromyalgia_effects()
+    m = rob._matrix(rob.risk_of_bias(), list(f["study"]))
+    labels = [f"{lab.split(', ')[-1]}: {c}" for lab, c in zip(f["label"], f["counts"])]
+    return forest_rows_plot(labels, f["rr"], f["rr_low"], f["rr_high"], xlabel="risk ratio (log scale)", log=True, null=1.0,
+                            rob_domains=m, pooled=None, favours=("favours midazolam", "favours S-ketamine"),
+                            title="Noppers 2011: >50% pain relief, S-ketamine vs midazolam")
