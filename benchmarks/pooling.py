@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mecfs_evidence.pooling import escalc, pool  # noqa: E402
+from mecfs_evidence.meta.models import escalc, pool  # noqa: E402
 
 
 def synthetic_counts(k: int, seed: int = 2024):

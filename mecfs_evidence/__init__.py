@@ -1,7 +1,7 @@
 """Companion package of the book *NMDA-receptor antagonists and ME/CFS*.
 
-Modules: ``data`` (load and validate the tables in ``data/``), ``pooling`` (meta-analysis,
-checked against metafor), ``dosing`` (dose arithmetic), ``power`` (trial sizes),
+Modules: ``data`` (load and validate the tables in ``data/``), ``meta`` (the generic
+meta-analysis engine, checked against metafor), ``dosing`` (dose arithmetic), ``power`` (trial sizes),
 ``plots`` (figures in one house style).
 """
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ import sys
 
 #: Subcommand name -> module exposing ``register(subparsers)``. Add new commands here.
 COMMANDS = {
-    "pool": "mecfs_evidence.cli",
+    "pool": "mecfs_evidence.meta.cli",
 }
 
 

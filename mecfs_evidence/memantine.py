@@ -21,7 +21,7 @@ What is here, in the order of the chapter:
   :func:`trial_sample_sizes`, :func:`trial_power_plot`);
 * the memantine trials that do exist (:func:`published_memantine_trials`).
 
-Everything is computed by :mod:`mecfs_evidence.pooling` and :mod:`mecfs_evidence.power`; this
+Everything is computed by :mod:`mecfs_evidence.meta` and :mod:`mecfs_evidence.power`; this
 module only chooses the inputs and shapes the outputs. Results are cached
 (:func:`functools.lru_cache`); functions returning a DataFrame hand back a fresh copy, so a
 caller can never change the cached value.
@@ -143,7 +143,7 @@ def not_reported() -> list[str]:
 @_frame_cache
 def study_interval_table() -> pd.DataFrame:
     """Per-study counts with exact (Clopper-Pearson) and Wilson 95% intervals, and the verdict."""
-    from .pooling import study_intervals
+    from .meta import study_intervals
 
     c = blog_counts()
     si = study_intervals(c["events"].tolist(), c["participants"].tolist(), labels=c["study"].tolist())
@@ -166,7 +166,7 @@ def study_interval_table() -> pd.DataFrame:
 @functools.lru_cache(maxsize=None)
 def blog_effect_sizes(measure: str = "PLO"):
     """The three studies as effect sizes: "PLO" (logit, default), "PAS" (arcsine) or "PR" (raw)."""
-    from .pooling import escalc
+    from .meta import escalc
 
     c = blog_counts()
     return escalc(measure, events=c["events"].tolist(), total=c["participants"].tolist(),
@@ -176,14 +176,14 @@ def blog_effect_sizes(measure: str = "PLO"):
 @functools.lru_cache(maxsize=None)
 def primary_analysis():
     """Primary analysis: random effects on the logit scale, REML τ², HKSJ interval (a PoolResult)."""
-    from .pooling import pool
+    from .meta import pool
 
     return pool(blog_effect_sizes("PLO"), method="REML", ci="hksj")
 
 
 @functools.lru_cache(maxsize=None)
 def _primary_summary() -> tuple:
-    from .pooling import back_transform
+    from .meta import back_transform
 
     res = primary_analysis()
     bt = back_transform(res)
@@ -234,7 +234,7 @@ def primary_forest_plot(**kwargs):
 @functools.lru_cache(maxsize=None)
 def glmm_analysis():
     """Binomial-normal (logistic random-intercept) model fitted to the counts (a PoolResult)."""
-    from .pooling import glmm
+    from .meta import glmm
 
     c = blog_counts()
     return glmm(c["events"].tolist(), c["participants"].tolist(), labels=c["study"].tolist())
@@ -243,7 +243,7 @@ def glmm_analysis():
 @functools.lru_cache(maxsize=None)
 def bayes_analysis(tau_prior_scale: float = TAU_PRIOR_SCALE):
     """Bayesian normal-normal model on the logit scale (grid), half-normal(``tau_prior_scale``) on τ."""
-    from .pooling import bayes
+    from .meta import bayes
 
     return bayes(blog_effect_sizes("PLO"), tau_prior_scale=tau_prior_scale)
 
@@ -266,7 +266,7 @@ def sensitivity_frame() -> pd.DataFrame:
     binomial-normal GLMM; the Bayesian grid model; the arcsine transform (REML + HKSJ);
     leave-one-out (REML + HKSJ), one row per omitted study.
     """
-    from .pooling import back_transform, leave_one_out, pool
+    from .meta import back_transform, leave_one_out, pool
 
     es = blog_effect_sizes("PLO")
     rows = []
@@ -305,7 +305,7 @@ def sensitivity_frame() -> pd.DataFrame:
 
 def _bayes_summary(b) -> dict:
     """Posterior median and 95% credible interval of the pooled proportion, and τ² (posterior median)."""
-    from .pooling import back_transform
+    from .meta import back_transform
 
     bt = back_transform(b)
     return {"estimate": bt["estimate"], "ci_low": bt["ci_low"], "ci_high": bt["ci_high"], "tau2": float(b.tau2)}

@@ -21,7 +21,7 @@ def run(capsys, *args):
 
 
 def test_json_matches_engine(capsys):
-    from mecfs_evidence.pooling import escalc, pool
+    from mecfs_evidence.meta.models import escalc, pool
 
     code, out, err = run(capsys, BLOG, "--format", "json")
     assert code == 0 and err == ""

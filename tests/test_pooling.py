@@ -1,4 +1,4 @@
-"""mecfs_evidence.pooling against metafor 3.8 (values in tests/reference/metafor.json, made by
+"""mecfs_evidence.meta against metafor 3.8 (values in tests/reference/metafor.json, made by
 tests/reference/metafor_reference.R; R is not needed to run these tests)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mecfs_evidence.pooling import (back_transform, bayes, escalc, glmm, leave_one_out, pool,
+from mecfs_evidence.meta.models import (back_transform, bayes, escalc, glmm, leave_one_out, pool,
                                     sensitivity_table, study_intervals, summary_frame)
 
 REF_DIR = Path(__file__).parent / "reference"
@@ -175,7 +175,7 @@ def test_glmm_extreme_zero_cells_beats_lme4_likelihood():
     """zeros.csv (0/n and n/n studies, tau ~ 6): lme4's 7-node quadrature and ours disagree at the
     1e-2 level; with many nodes our maximum has a higher (accurately integrated) likelihood than
     metafor's estimate, and with metafor's 7 nodes tau² agrees to 1e-3."""
-    from mecfs_evidence.glmm import glmm_loglik
+    from mecfs_evidence.meta.binomial_glmm import glmm_loglik
 
     item = next(g for g in REF["glmm"] if g["dataset"] == "zeros")
     d = _data("zeros")

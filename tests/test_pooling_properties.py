@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mecfs_evidence.pooling import escalc, pool
+from mecfs_evidence.meta.models import escalc, pool
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference values for mecfs_evidence.pooling, computed with metafor 3.8-1.
+# Reference values for mecfs_evidence.meta, computed with metafor 3.8-1.
 #
 #   Rscript tests/reference/metafor_reference.R      (run from the repository root)
 #

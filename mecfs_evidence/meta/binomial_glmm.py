@@ -85,12 +85,14 @@ def glmm_loglik(events, total, mu, tau, n_nodes: int = 21) -> float:
 
 
 def glmm(events, total, labels=None, n_nodes: int = 21):
-    """Fit the binomial-normal model; returns a :class:`~mecfs_evidence.pooling.PoolResult`
+    """Fit the binomial-normal model; returns a :class:`~mecfs_evidence.meta.results.PoolResult`
     (``method="GLMM"``, ``ci_method="z"``; tau² and I² intervals and weights are ``None``)."""
     from scipy.optimize import minimize
     from scipy.stats import norm
 
-    from .pooling import PoolResult, _check_counts, _cochran_q, _labels, _ro, _tau2_dl, _typical_v, escalc
+    from .effect_sizes import _check_counts, _labels, _ro, escalc
+    from .heterogeneity import _cochran_q, _tau2_dl, _typical_v
+    from .results import PoolResult
 
     x, n = _check_counts(events, total)
     k = x.size

@@ -8,7 +8,7 @@ points over that region) and integrated with the trapezoidal rule. The posterior
 a new study's effect theta_new are then finite mixtures of normals (one per grid point), whose
 quantiles are found with Brent's method. Cost: O(k x grid_size), vectorized in chunks.
 
-See :mod:`mecfs_evidence.pooling` for the default prior scales and why they were chosen.
+See :mod:`mecfs_evidence.meta.models` for the default prior scales and why they were chosen.
 """
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BayesResult", "bayes"]
+__all__ = ["BayesResult", "bayes", "TAU_PRIOR_SCALE"]
+
+#: Default half-normal scale of the prior on tau, per measure (see :mod:`mecfs_evidence.meta.models`).
+TAU_PRIOR_SCALE = {"PLO": 1.0, "PAS": 0.25, "PR": 0.25, "GEN": 0.5}
 
 _CHUNK = 4_000_000  # max elements of one k x grid block
 
@@ -102,14 +105,14 @@ class BayesResult:
     @property
     def back_transformed(self) -> dict:
         """mu, tau-free summaries on the proportion scale (medians and interval limits map exactly)."""
-        from .pooling import back_transform
+        from .results import back_transform
 
         return back_transform(self)
 
     def prob_above(self, p: float) -> float:
         """Posterior probability that the pooled proportion exceeds ``p`` (proportion scale for
         PLO/PAS/PR; analysis scale for GEN)."""
-        from .pooling import PROPORTION_MEASURES, transform
+        from .effect_sizes import PROPORTION_MEASURES, transform
 
         t = float(transform(self.measure, p)) if self.measure in PROPORTION_MEASURES else float(p)
         if t == math.inf:
@@ -120,7 +123,7 @@ class BayesResult:
 
     def prob_new_above(self, p: float) -> float:
         """Posterior predictive probability that a new study's true proportion exceeds ``p``."""
-        from .pooling import PROPORTION_MEASURES, transform
+        from .effect_sizes import PROPORTION_MEASURES, transform
 
         t = float(transform(self.measure, p)) if self.measure in PROPORTION_MEASURES else float(p)
         if t == math.inf:
@@ -133,7 +136,8 @@ class BayesResult:
     def to_dict(self) -> dict:
         """CLI JSON: estimate/se/ci = posterior median/SD/credible interval of mu, pi = interval of
         theta_new, tau2 (+ci) = posterior median (+credible interval) of tau²; the rest null."""
-        from .pooling import DICT_KEYS, PROPORTION_MEASURES, back_transform
+        from .effect_sizes import PROPORTION_MEASURES
+        from .results import DICT_KEYS, back_transform
 
         d = {key: getattr(self, key) for key in DICT_KEYS}
         d = {key: (float(val) if isinstance(val, (np.floating,)) else val) for key, val in d.items()}
@@ -187,8 +191,6 @@ def _trap_weights(x):
 def bayes(es, tau_prior_scale: float | None = None, mu_prior_sd: float | None = None,
           mu_prior_mean: float = 0.0, level: float = 0.95, grid_size: int = 1024) -> BayesResult:
     """Posterior of mu, tau and theta_new for effect sizes ``es`` (see the module docstring)."""
-    from .pooling import TAU_PRIOR_SCALE
-
     y0 = np.asarray(es.yi, dtype=float)
     v = np.asarray(es.vi, dtype=float)
     k = y0.size

@@ -6,7 +6,7 @@ FILE.csv has a ``study`` column and either ``events,total`` (counts; default mea
 ``--method FE|REML|PM|DL|GLMM|BAYES`` (default REML), ``--ci z|hksj|hksj-mod`` (default hksj),
 ``--format text|json`` (default text).
 
-JSON: one object with the keys of :meth:`mecfs_evidence.pooling.PoolResult.to_dict` on the
+JSON: one object with the keys of :meth:`mecfs_evidence.meta.results.PoolResult.to_dict` on the
 analysis scale, plus ``back_transformed`` for proportion measures. GLMM: keys that do not apply
 are null. BAYES: estimate/se/ci = posterior median/SD/95% credible interval of mu, pi = 95%
 posterior predictive interval of a new study's effect, tau2 (and its ci) = posterior median (and
@@ -236,7 +236,7 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        from . import pooling
+        from . import models as pooling
 
         if kind == "counts":
             es = pooling.escalc(measure, events=a, total=b, labels=labels)

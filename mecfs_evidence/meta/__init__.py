@@ -1,0 +1,47 @@
+"""Generic meta-analysis engine (checked against R's metafor 3.8).
+
+A self-contained subpackage: it depends on numpy, scipy, pandas and matplotlib only, and imports
+nothing from the book's topic modules (``memantine``, ``ketamine``, ...), which import it. Modules:
+
+``effect_sizes``
+    :func:`escalc` and :class:`EffectSizes` (PLO/PAS/PR/GEN).
+``heterogeneity``
+    tau² estimators (DL, PM, REML) and the Q-profile interval.
+``results``
+    :class:`PoolResult` (the object every model returns) and :func:`back_transform`.
+``models``
+    :func:`pool`, :func:`leave_one_out`, :func:`summary_frame`, :func:`sensitivity_table`, and
+    re-exports of :func:`glmm` (module ``binomial_glmm``) and :func:`bayes` (module
+    ``bayes_grid``).
+``forest``
+    :func:`forest_plot`.
+``cli``
+    ``python -m mecfs_evidence pool FILE.csv``.
+
+The dependency order is effect_sizes -> heterogeneity -> results -> binomial_glmm, bayes_grid -> models ->
+forest, cli; no module imports one later in that order. Names are loaded lazily, so
+``import mecfs_evidence.meta.cli`` stays light (numpy and scipy are imported only when needed).
+"""
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "EffectSizes": "effect_sizes", "escalc": "effect_sizes", "transform": "effect_sizes",
+    "inverse_transform": "effect_sizes", "study_intervals": "effect_sizes", "MEASURES": "effect_sizes",
+    "PROPORTION_MEASURES": "effect_sizes",
+    "PoolResult": "results", "back_transform": "results", "DICT_KEYS": "results",
+    "pool": "models", "leave_one_out": "models", "summary_frame": "models", "sensitivity_table": "models",
+    "METHODS": "models", "CI_METHODS": "models",
+    "glmm": "binomial_glmm", "glmm_loglik": "binomial_glmm",
+    "bayes": "bayes_grid", "BayesResult": "bayes_grid", "TAU_PRIOR_SCALE": "bayes_grid",
+    "forest_plot": "forest",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,281 @@
+"""Meta-analysis of proportions (and generic effect sizes), checked against R's metafor 3.8.
+
+API
+---
+``escalc(measure, events=None, total=None, *, yi=None, vi=None, labels=None, add=0.5, to="only0")``
+    Effect sizes as metafor's ``escalc``: ``"PLO"`` (logit), ``"PAS"`` (arcsine square root),
+    ``"PR"`` (raw proportion) from counts, or ``"GEN"`` from ``yi``/``vi``. Returns a frozen
+    :class:`EffectSizes`.
+``pool(es, method="REML", ci="hksj", level=0.95, tau2_max=None)``
+    Common-effect (``"FE"``) or random-effects (``"REML"``, ``"PM"``, ``"DL"``) inverse-variance
+    pooling with a Wald (``"z"``), Hartung-Knapp-Sidik-Jonkman (``"hksj"``) or modified HKSJ
+    (``"hksj-mod"``) interval. Returns a frozen :class:`PoolResult`; ``res.to_dict()`` gives the
+    CLI's JSON object.
+``back_transform(res)``
+    ``{estimate, ci_low, ci_high, pi_low, pi_high}`` on the proportion scale.
+``leave_one_out(es, method="REML", ci="hksj", level=0.95)``
+    :class:`pandas.DataFrame`, one row per omitted study (column ``left_out``), analysis-scale
+    columns ``estimate, se, ci_low, ci_high, pi_low, pi_high, tau2, i2, h2, q, q_p`` and, for
+    proportion measures, back-transformed ``prop_estimate, prop_ci_low, prop_ci_high,
+    prop_pi_low, prop_pi_high``.
+``glmm(events, total, labels=None, n_nodes=21)``
+    Binomial-normal random-intercept logistic model (metafor ``rma.glmm(measure="PLO")``, model
+    "UM.FS"), maximum likelihood with adaptive Gauss-Hermite quadrature. A :class:`PoolResult`
+    with ``method="GLMM"``.
+``bayes(es, tau_prior_scale=None, mu_prior_sd=None, mu_prior_mean=0.0, level=0.95, grid_size=1024)``
+    Bayesian normal-normal model by deterministic grid integration. A :class:`BayesResult`.
+``study_intervals(events, total, labels=None, level=0.95)``
+    Per-study proportion with Clopper-Pearson (exact) and Wilson intervals.
+``summary_frame(res)`` / ``sensitivity_table(es)``
+    Display-ready tables.
+
+Conventions (all as in metafor 3.8)
+-----------------------------------
+* Zero cells: for PLO and PR, 1/2 is added to the events and non-events of studies with 0 or
+  ``n`` events only (``add=1/2, to="only0"``); PAS needs and gets no correction (metafor's
+  default ``add`` is 0 for PAS). ``vi``: PLO ``1/x + 1/(n-x)``, PAS ``1/(4n)``, PR ``p(1-p)/n``.
+* tau² estimators: REML (Fisher scoring with step halving, tolerance 1e-12), Paule-Mandel
+  (Brent's root of the generalized Q = k-1), DerSimonian-Laird; all truncated at 0.
+* Intervals: Wald uses z; HKSJ (metafor ``test="knha"``) multiplies the variance by
+  ``sum w (y - mu)^2 / (k - 1)`` and uses t(k-1); "hksj-mod" uses ``max(se_hksj, se_wald)`` with
+  t(k-1), so it is never narrower than the Wald interval.
+* Prediction interval (metafor 3.8 ``predict``): ``mu ± crit * sqrt(se^2 + tau2)`` with the same
+  ``crit`` and ``se`` as the CI (z for Wald, t(k-1) for HKSJ). Not defined for FE (``None``).
+* Q is Cochran's Q with the FE weights, df = k-1. Random effects: I² = 100 tau2/(tau2 + s2) and
+  H² = (tau2 + s2)/s2 with the "typical" within-study variance
+  ``s2 = (k-1) sum w / ((sum w)^2 - sum w^2)``; FE: I² = max(0, (Q - df)/Q), H² = Q/df.
+* tau² CI: Q-profile (metafor ``confint``): roots of the generalized Q against the chi²(k-1)
+  quantiles, bounded to [0, tau2_max] with metafor's ``tau2_max = max(100, 10 tau2)`` (a bound at
+  ``tau2_max`` means "at least this"); I² and H² bounds follow from the tau² bounds.
+* Everything is O(k): no k x k matrices.
+* GLMM: ``tau2`` is the ML estimate, the SE comes from the observed information (inverse Hessian
+  of the log-likelihood in (mu, tau)), the CI and PI use z; I² and H² use the typical
+  within-study variance of the escalc PLO values (as metafor); Cochran's Q on the
+  escalc PLO values is not metafor's GLMM test, so ``q`` is ``None``, as are the tau² / I² intervals.
+
+Bayesian model and priors
+-------------------------
+``y_i ~ N(theta_i, v_i)``, ``theta_i ~ N(mu, tau^2)``. The prior on tau is half-normal with scale
+``tau_prior_scale``; the default depends on the measure (:data:`TAU_PRIOR_SCALE`): **1.0 on the
+logit scale (PLO)**, 0.25 on the arcsine (PAS) and raw (PR) scales (the same heterogeneity near
+p = 0.5, where 1 logit unit is about 0.25 arcsine or raw units), 0.5 for generic effects (the
+conventional weakly informative choice for log odds ratios, Röver et al. 2021, Res Synth Methods).
+HN(1) on the logit scale is weakly informative: prior median tau 0.67, 95% of its mass below 1.96,
+i.e. it allows true study proportions that differ by a factor of several in odds, but not
+heterogeneity of 5-10 logit units that a handful of small studies cannot rule out on their own.
+The prior on mu is the improper uniform prior (``mu_prior_sd=None``, bayesmeta's default), which
+gives a proper posterior with the proper prior on tau; pass ``mu_prior_sd`` for a normal prior
+``N(mu_prior_mean, mu_prior_sd^2)`` instead. mu is integrated out analytically given tau (conjugate
+normal); tau is integrated on a two-pass adaptive grid; posteriors of mu and of a new study's
+effect theta_new are exact normal mixtures over the grid. The CLI maps ``BAYES`` to: estimate =
+posterior median of mu, se = posterior SD of mu, ci = equal-tailed 95% credible interval of mu,
+pi = 95% interval of theta_new (posterior predictive), tau2 = posterior median of tau² and its 95%
+credible interval as tau2_ci; I², Q and their intervals are ``None``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .bayes_grid import TAU_PRIOR_SCALE, BayesResult, bayes
+from .effect_sizes import (MEASURE_NAMES, MEASURES, PROPORTION_MEASURES, EffectSizes, escalc,
+                           inverse_transform, study_intervals, transform)
+from .binomial_glmm import glmm
+from .heterogeneity import _cochran_q, _q_gen, _tau2_dl, _tau2_pm, _tau2_qprofile, _tau2_reml, _typical_v, _wmean
+from .results import DICT_KEYS, PoolResult, _ro, back_transform
+
+__all__ = [
+    "EffectSizes", "PoolResult", "BayesResult", "MEASURES", "METHODS", "CI_METHODS", "TAU_PRIOR_SCALE",
+    "escalc", "pool", "back_transform", "leave_one_out", "glmm", "bayes", "study_intervals",
+    "summary_frame", "sensitivity_table", "transform", "inverse_transform", "DICT_KEYS",
+    "PROPORTION_MEASURES", "MEASURE_NAMES",
+]
+
+METHODS = ("FE", "REML", "PM", "DL")
+CI_METHODS = ("z", "hksj", "hksj-mod")
+
+def pool(es: EffectSizes, method: str = "REML", ci: str = "hksj", level: float = 0.95,
+         tau2_max: float | None = None) -> PoolResult:
+    """Inverse-variance pooling (see the module docstring for every convention)."""
+    from scipy.special import chdtrc, ndtri, stdtrit
+
+    method = str(method).upper()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)} (or glmm(), bayes())")
+    ci = str(ci).lower()
+    if ci == "knha":
+        ci = "hksj"
+    if ci not in CI_METHODS:
+        raise ValueError(f"unknown ci {ci!r}; use one of {', '.join(CI_METHODS)}")
+    if not 0 < level < 1:
+        raise ValueError("level must be in (0, 1)")
+    y, v = np.asarray(es.yi, float), np.asarray(es.vi, float)
+    k = y.size
+    if k < 2:
+        raise ValueError("need at least 2 studies")
+    if method == "FE":
+        tau2 = 0.0
+    elif method == "DL":
+        tau2 = _tau2_dl(y, v)
+    elif method == "PM":
+        tau2 = _tau2_pm(y, v)
+    else:
+        tau2 = _tau2_reml(y, v)
+    w = 1.0 / (v + tau2)
+    mu, sw = _wmean(y, w)
+    se_wald = math.sqrt(1.0 / sw)
+    alpha = 1.0 - level
+    if ci == "z":
+        crit, se, df = float(-ndtri(alpha / 2)), se_wald, None
+    else:
+        s2w = float(np.dot(w, (y - mu) ** 2)) / (k - 1)
+        se_hk = math.sqrt(s2w) * se_wald
+        se = se_hk if ci == "hksj" else max(se_hk, se_wald)
+        crit, df = float(stdtrit(k - 1, 1.0 - alpha / 2)), k - 1
+    q = _cochran_q(y, v)
+    q_p = float(chdtrc(k - 1, q))
+    if method == "FE":
+        pi_low = pi_high = None
+        i2 = max(0.0, 100.0 * (q - (k - 1)) / q) if q > 0 else 0.0
+        h2 = q / (k - 1)
+        t_lo = t_hi = i_lo = i_hi = h_lo = h_hi = None
+    else:
+        sp = math.sqrt(se * se + tau2)
+        pi_low, pi_high = mu - crit * sp, mu + crit * sp
+        vt = _typical_v(v)
+        i2 = float(100.0 * tau2 / (vt + tau2))
+        h2 = float((vt + tau2) / vt)
+        tmax = max(100.0, 10.0 * tau2) if tau2_max is None else float(tau2_max)
+        t_lo, t_hi = _tau2_qprofile(y, v, level, tmax)
+        i_lo, i_hi = float(100.0 * t_lo / (vt + t_lo)), float(100.0 * t_hi / (vt + t_hi))
+        h_lo, h_hi = float((vt + t_lo) / vt), float((vt + t_hi) / vt)
+    return PoolResult(
+        k=k, measure=es.measure, method=method, ci_method=ci, level=level, estimate=mu, se=se,
+        ci_low=mu - crit * se, ci_high=mu + crit * se, pi_low=pi_low, pi_high=pi_high, tau2=tau2,
+        tau2_ci_low=t_lo, tau2_ci_high=t_hi, i2=i2, i2_ci_low=i_lo, i2_ci_high=i_hi, h2=h2,
+        h2_ci_low=h_lo, h2_ci_high=h_hi, q=q, q_df=k - 1, q_p=q_p, labels=tuple(es.labels),
+        yi=_ro(y), vi=_ro(v), weights=_ro(100.0 * w / sw), ci_df=df, events=es.events, total=es.total)
+
+
+# ---------------------------------------------------------------------------------------------
+# derived analyses
+# ---------------------------------------------------------------------------------------------
+
+def leave_one_out(es: EffectSizes, method: str = "REML", ci: str = "hksj", level: float = 0.95):
+    """One row per omitted study (metafor ``leave1out``); needs k >= 3.
+
+    Columns: ``left_out, k, estimate, se, ci_low, ci_high, pi_low, pi_high, tau2, i2, h2, q, q_p``
+    (analysis scale, I² in percent) and, for proportion measures, ``prop_estimate, prop_ci_low,
+    prop_ci_high, prop_pi_low, prop_pi_high`` (proportion scale).
+    """
+    import pandas as pd
+
+    if es.k < 3:
+        raise ValueError("leave-one-out needs at least 3 studies")
+    rows = []
+    idx = np.arange(es.k)
+    for i in range(es.k):
+        r = pool(es.subset(idx != i), method=method, ci=ci, level=level)
+        row = {"left_out": es.labels[i], "k": r.k, "estimate": r.estimate, "se": r.se, "ci_low": r.ci_low,
+               "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high, "tau2": r.tau2, "i2": r.i2,
+               "h2": r.h2, "q": r.q, "q_p": r.q_p}
+        if es.measure in PROPORTION_MEASURES:
+            for key, val in back_transform(r).items():
+                row["prop_" + key] = val
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# display tables
+# ---------------------------------------------------------------------------------------------
+
+_CI_NAMES = {"z": "Wald (z)", "hksj": "HKSJ (t)", "hksj-mod": "modified HKSJ (t)"}
+_METHOD_NAMES = {"FE": "common effect (inverse variance)", "REML": "random effects, REML",
+                 "PM": "random effects, Paule-Mandel", "DL": "random effects, DerSimonian-Laird",
+                 "GLMM": "binomial-normal GLMM (ML)", "BAYES": "Bayesian normal-normal (grid)"}
+
+
+def _r(x, nd):
+    return None if x is None else round(float(x), nd)
+
+
+def summary_frame(res, digits: int = 4):
+    """Tidy table, one row per quantity: ``quantity, estimate, ci_low, ci_high, note``.
+
+    Works for :class:`PoolResult` and :class:`BayesResult`. Proportions are in percent.
+    """
+    import pandas as pd
+
+    m = res.measure
+    scale = MEASURE_NAMES.get(m, m)
+    rows = []
+    pct = m in PROPORTION_MEASURES
+    is_bayes = res.method == "BAYES"
+    lvl = f"{round(100 * res.level):d}%"
+    if is_bayes:
+        ci_note = f"posterior median, {lvl} credible interval"
+        pi_note = f"new study's effect, {lvl} posterior predictive interval"
+    else:
+        ci_note = f"{_METHOD_NAMES.get(res.method, res.method)}, {lvl} CI {_CI_NAMES.get(res.ci_method, res.ci_method)}"
+        pi_note = f"{lvl} prediction interval"
+    rows.append(("studies (k)", res.k, None, None, ""))
+    rows.append((f"pooled estimate ({scale})", _r(res.estimate, digits), _r(res.ci_low, digits),
+                 _r(res.ci_high, digits), ci_note))
+    if pct:
+        bt = back_transform(res)
+        rows.append(("pooled proportion (%)", _r(100 * bt["estimate"], 1), _r(100 * bt["ci_low"], 1),
+                     _r(100 * bt["ci_high"], 1), ci_note))
+    if res.pi_low is not None:
+        rows.append((f"prediction interval ({scale})", None, _r(res.pi_low, digits), _r(res.pi_high, digits),
+                     pi_note))
+        if pct:
+            rows.append(("prediction interval (%)", None, _r(100 * bt["pi_low"], 1), _r(100 * bt["pi_high"], 1),
+                         pi_note))
+    if res.se is not None:
+        rows.append(("standard error" + (" (posterior SD)" if is_bayes else ""), _r(res.se, digits), None, None,
+                     scale))
+    if res.method != "FE":
+        note = "posterior median, credible interval" if is_bayes else (
+            "Q-profile interval" if res.tau2_ci_low is not None else "")
+        rows.append(("tau²", _r(res.tau2, digits), _r(res.tau2_ci_low, digits), _r(res.tau2_ci_high, digits), note))
+        rows.append(("tau", _r(math.sqrt(res.tau2), digits),
+                     None if res.tau2_ci_low is None else _r(math.sqrt(res.tau2_ci_low), digits),
+                     None if res.tau2_ci_high is None else _r(math.sqrt(res.tau2_ci_high), digits), note))
+    if getattr(res, "i2", None) is not None:
+        rows.append(("I² (%)", _r(res.i2, 1), _r(res.i2_ci_low, 1), _r(res.i2_ci_high, 1),
+                     "typical within-study variance" if res.method != "FE" else "from Q"))
+    if getattr(res, "h2", None) is not None:
+        rows.append(("H²", _r(res.h2, 3), _r(getattr(res, "h2_ci_low", None), 3),
+                     _r(getattr(res, "h2_ci_high", None), 3), ""))
+    if getattr(res, "q", None) is not None:
+        rows.append(("Cochran's Q", _r(res.q, 3), None, None, f"df = {res.q_df}, p = {res.q_p:.4f}"))
+    return pd.DataFrame(rows, columns=["quantity", "estimate", "ci_low", "ci_high", "note"])
+
+
+def sensitivity_table(es: EffectSizes, level: float = 0.95, include_glmm: bool = True,
+                      include_bayes: bool = True):
+    """Every model on the same data, one row each: ``analysis, interval, estimate, ci_low, ci_high,
+    pi_low, pi_high, tau2, i2`` (analysis scale) and, for proportions, ``prop_*`` columns."""
+    import pandas as pd
+
+    fits = [("common effect", pool(es, "FE", "z", level))]
+    for m in ("DL", "PM", "REML"):
+        for c in CI_METHODS:
+            fits.append((_METHOD_NAMES[m], pool(es, m, c, level)))
+    if include_glmm and es.measure == "PLO" and es.events is not None:
+        fits.append((_METHOD_NAMES["GLMM"], glmm(es.events, es.total, labels=es.labels)))
+    if include_bayes:
+        fits.append((_METHOD_NAMES["BAYES"], bayes(es, level=level)))
+    rows = []
+    for name, r in fits:
+        row = {"analysis": name, "interval": "credible" if r.method == "BAYES" else _CI_NAMES[r.ci_method],
+               "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "pi_low": r.pi_low,
+               "pi_high": r.pi_high, "tau2": r.tau2, "i2": getattr(r, "i2", None)}
+        if es.measure in PROPORTION_MEASURES:
+            for key, val in back_transform(r).items():
+                row["prop_" + key] = val
+        rows.append(row)
+    return pd.DataFrame(rows)
+

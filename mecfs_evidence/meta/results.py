@@ -1,0 +1,100 @@
+"""The result object shared by every model (:class:`PoolResult`) and :func:`back_transform`."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .effect_sizes import PROPORTION_MEASURES, _ro, inverse_transform
+
+__all__ = ["PoolResult", "DICT_KEYS", "back_transform"]
+
+#: Keys of :meth:`PoolResult.to_dict` (and of the CLI's JSON), in order.
+DICT_KEYS = ("k", "measure", "method", "ci_method", "estimate", "se", "ci_low", "ci_high", "pi_low",
+             "pi_high", "tau2", "tau2_ci_low", "tau2_ci_high", "i2", "i2_ci_low", "i2_ci_high", "q",
+             "q_df", "q_p")
+
+def _maybe(x):
+    return None if x is None else float(x)
+
+
+def _bt(measure, x):
+    return None if x is None else float(inverse_transform(measure, x))
+
+
+# ---------------------------------------------------------------------------------------------
+# result object
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class PoolResult:
+    """Result of :func:`pool` or :func:`glmm`; values on the analysis scale (I² in percent)."""
+
+    k: int
+    measure: str
+    method: str
+    ci_method: str
+    level: float
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    tau2: float
+    tau2_ci_low: float | None
+    tau2_ci_high: float | None
+    i2: float | None
+    i2_ci_low: float | None
+    i2_ci_high: float | None
+    h2: float | None
+    h2_ci_low: float | None
+    h2_ci_high: float | None
+    q: float | None
+    q_df: int | None
+    q_p: float | None
+    labels: tuple
+    yi: np.ndarray
+    vi: np.ndarray
+    weights: np.ndarray | None  # percent; None for GLMM
+    ci_df: int | None = None  # degrees of freedom of the t quantile (None: z)
+    events: np.ndarray | None = None
+    total: np.ndarray | None = None
+    notes: tuple = field(default=())
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+    @property
+    def back_transformed(self) -> dict | None:
+        return back_transform(self) if self.measure in PROPORTION_MEASURES else None
+
+    def to_dict(self) -> dict:
+        """The CLI JSON object: :data:`DICT_KEYS` (+ ``back_transformed`` for proportions)."""
+        d: dict[str, Any] = {}
+        for key in DICT_KEYS:
+            val = getattr(self, key)
+            if isinstance(val, (np.floating, np.integer)):
+                val = val.item()
+            d[key] = val
+        if self.measure in PROPORTION_MEASURES:
+            d["back_transformed"] = back_transform(self)
+        return d
+
+
+def back_transform(res) -> dict:
+    """``{estimate, ci_low, ci_high, pi_low, pi_high}`` on the proportion scale.
+
+    PLO: expit; PAS: sin(x)^2 (x clipped to [0, pi/2] as metafor's ``transf.iarcsin``); PR:
+    identity. Works for :class:`PoolResult` and :class:`BayesResult`. Raises ``ValueError`` for
+    generic effect sizes.
+    """
+    m = res.measure
+    if m not in PROPORTION_MEASURES:
+        raise ValueError(f"measure {m!r} has no proportion scale")
+    return {key: _bt(m, getattr(res, key)) for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+
+
