@@ -16,10 +16,10 @@ Everything starts from ``data/outcomes.csv`` (numbers exactly as reported) and
   sensitivity), because the paired difference and its CI were not readable.
 * CMSRG 1987, Cohen 1989 and Murray 1985 report no continuous data that can be converted.
 
-Pooling uses the generic measure (``escalc("GEN", yi, vi)``) until the engine's two-group
-measures land; the arithmetic of each conversion follows the Cochrane Handbook (chapter 6 for
-parallel trials, chapter 23 for crossover trials) and metafor's ``escalc("SMD")`` (Hedges' g with
-the exact small-sample correction).
+Effect sizes come from the engine's two-group measures and conversions
+(:mod:`mecfs_evidence.meta.two_group`, :mod:`mecfs_evidence.meta.conversions`, both checked against
+metafor 3.8; Cochrane Handbook chapter 6 for parallel trials, chapter 23 for crossover trials), and
+are pooled with the generic measure (``escalc("GEN", yi, vi)`` + ``pool``).
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import gammaln
 
-from . import data, fmt, plots, pooling, rob
+from . import data, fmt, plots, rob
+from . import meta as pooling
 
 __all__ = [
     "outcomes", "hedges_j", "smd_from_means", "smd_from_p", "sd_from_ci", "paired_smd", "log_rr", "risk_difference",
@@ -60,13 +60,25 @@ POPULATION = {
     "krupp1995": "multiple sclerosis", "ashtari2009": "multiple sclerosis", "ledinek2013": "multiple sclerosis",
     "nourbakhsh2021": "multiple sclerosis", "fitzgerald2021": "multiple sclerosis", "falsafi2020": "multiple sclerosis",
     "lovera2010": "multiple sclerosis", "shaygannejad2012": "multiple sclerosis", "tomassini2004": "multiple sclerosis",
-    "saligan2016": "bipolar depression", "machadovieira2024": "depression with suicidality",
+    "saligan2016": "bipolar depression", "saliganmdd": "major depression", "bowman1997": "ME/CFS", "machadovieira2024": "depression with suicidality",
     "jones2024": "depression with suicidality", "stein1995": "post-polio syndrome", "garssen2006": "Guillain-Barré syndrome",
     "harandi2024": "post-COVID fatigue", "olivanblazquez2014": "fibromyalgia", "sorensen1995": "fibromyalgia",
     "gravennielsen2000": "fibromyalgia", "noppers2011": "fibromyalgia", "macian2022": "fibromyalgia",
     "mueller2021": "fibromyalgia", "gupta2023": "fibromyalgia (case report)",
 }
 _Z975 = float(stats.norm.ppf(0.975))
+
+
+def populations() -> dict[str, str]:
+    """Population of each study from the review's ``studies`` table (its ``population`` column).
+
+    Studies not in that table keep the labels of :data:`POPULATION` (used for display only).
+    """
+    out = dict(POPULATION)
+    if "studies" in data.table_names():
+        st = data.load("studies")
+        out.update(dict(zip(st["id"], st["population"])))
+    return out
 
 
 def study_label(study: str) -> str:
@@ -104,74 +116,65 @@ def _row(row_id: str) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 
 def hedges_j(df: float) -> float:
-    """Exact small-sample correction of Hedges' g (metafor: ``exp(lgamma(m/2) - log(sqrt(m/2)) - lgamma((m-1)/2))``)."""
-    m = float(df)
-    if m <= 1:
+    """Exact small-sample correction of Hedges' g (the engine's :func:`~mecfs_evidence.meta.two_group.hedges_correction`)."""
+    from .meta.two_group import hedges_correction
+
+    if float(df) <= 1:
         raise ValueError("degrees of freedom must exceed 1")
-    return float(math.exp(gammaln(m / 2) - math.log(math.sqrt(m / 2)) - gammaln((m - 1) / 2)))
+    return float(hedges_correction(float(df)))
 
 
 def smd_from_means(m1, sd1, n1, m2, sd2, n2) -> tuple[float, float]:
-    """Hedges' g (group 1 minus group 2) and its sampling variance, as metafor ``escalc("SMD")``."""
-    n1, n2 = float(n1), float(n2)
+    """Hedges' g (group 1 minus group 2) and its variance: the engine's ``escalc_two_group("SMD")`` (metafor)."""
+    from .meta.two_group import escalc_two_group
+
     if min(sd1, sd2) <= 0 or min(n1, n2) < 2:
         raise ValueError("need positive SDs and at least 2 per group")
-    sp = math.sqrt(((n1 - 1) * sd1 ** 2 + (n2 - 1) * sd2 ** 2) / (n1 + n2 - 2))
-    g = hedges_j(n1 + n2 - 2) * (m1 - m2) / sp
-    v = 1 / n1 + 1 / n2 + g ** 2 / (2 * (n1 + n2))
-    return float(g), float(v)
+    yi, vi = escalc_two_group("SMD", m1=[m1], sd1=[sd1], n1=[n1], m2=[m2], sd2=[sd2], n2=[n2])
+    return float(yi[0]), float(vi[0])
 
 
-def smd_from_p(p: float, n1: int, n2: int, sign: int, df: float | None = None) -> tuple[float, float]:
-    """SMD from a two-sided p value of a two-group t test (Cochrane Handbook 6.5.2.3).
+def smd_from_p(p: float, n1: int, n2: int, sign: int) -> tuple[float, float]:
+    """SMD from a two-sided p value of a two-group t test (engine: ``conversions.smd_from_p``; Handbook 6.5.2.3)."""
+    from .meta import conversions
 
-    ``t = qt(1 - p/2, df)`` with ``df = n1 + n2 - 2`` unless given; ``d = t·sqrt(1/n1 + 1/n2)``,
-    Hedges-corrected; ``sign`` (+1 or −1) is the direction the report states.
-    """
     if not 0 < p < 1:
         raise ValueError("p must lie in (0, 1)")
     if sign not in (1, -1):
         raise ValueError("sign must be +1 or -1")
-    df = n1 + n2 - 2 if df is None else df
-    t = float(stats.t.isf(p / 2, df))
-    d = sign * t * math.sqrt(1 / n1 + 1 / n2)
-    g = hedges_j(n1 + n2 - 2) * d
-    v = 1 / n1 + 1 / n2 + g ** 2 / (2 * (n1 + n2))
+    g, v = conversions.smd_from_p(p, n1, n2, sign)
     return float(g), float(v)
 
 
 def sd_from_ci(lo: float, hi: float, n: int) -> float:
-    """SD from a 95% CI of a mean (Cochrane Handbook 6.5.2.2): ``sqrt(n)·(hi − lo)/(2·crit)``.
+    """SD from a 95% CI of a mean (engine: ``conversions.sd_from_ci``, Handbook 6.5.2.2; t unless n > 100)."""
+    from .meta import conversions
 
-    ``crit`` is the t quantile with n − 1 df for n < 60 and 1.96 otherwise, as the Handbook advises.
-    """
     if hi <= lo or n < 2:
         raise ValueError("need hi > lo and n >= 2")
-    crit = float(stats.t.ppf(0.975, n - 1)) if n < 60 else _Z975
-    return float(math.sqrt(n) * (hi - lo) / (2 * crit))
+    return float(conversions.sd_from_ci(lo, hi, n))
 
 
-def paired_smd(mean_diff: float, sd: float, n: int, r: float) -> tuple[float, float]:
-    """SMD of a crossover trial from a mean difference, the SD of the scores and an assumed r.
+def paired_smd(m1: float, sd1: float, m2: float, sd2: float, n: int, r: float) -> tuple[float, float]:
+    """Paired SMD of a crossover trial given an assumed within-person correlation r.
 
-    ``d = MD/SD`` (standardised by the between-person SD, so it is on the same scale as a
-    parallel trial's SMD), Hedges-corrected with n − 1 df; sampling variance
-    ``2(1 − r)/n + d²/(2n)`` (Cochrane Handbook 23.2.7.2, Elbourne et al. 2002).
+    Engine: ``conversions.crossover_smd`` (Cochrane Handbook 23.2; Elbourne et al. 2002):
+    ``SMD = (m1 − m2)/sqrt((sd1² + sd2²)/2)``, ``var = (1/n + SMD²/(2n))·2(1 − r)``.
     """
+    from .meta import conversions
+
     if not -1 < r < 1:
         raise ValueError("r must lie in (-1, 1)")
-    d = hedges_j(n - 1) * mean_diff / sd
-    v = 2 * (1 - r) / n + d ** 2 / (2 * n)
-    return float(d), float(v)
+    g, v = conversions.crossover_smd(m1, sd1, m2, sd2, n, r)
+    return float(g), float(v)
 
 
-def log_rr(a: int, n1: int, c: int, n2: int, add: float = 0.5) -> tuple[float, float]:
-    """Log risk ratio and variance (metafor ``escalc("RR")``; 1/2 added to all cells when a cell is 0)."""
-    if min(a, c) == 0 or a == n1 or c == n2:
-        a, c, n1, n2 = a + add, c + add, n1 + 2 * add, n2 + 2 * add
-    y = math.log((a / n1) / (c / n2))
-    v = 1 / a - 1 / n1 + 1 / c - 1 / n2
-    return float(y), float(v)
+def log_rr(a: int, n1: int, c: int, n2: int) -> tuple[float, float]:
+    """Log risk ratio and variance: the engine's ``escalc_two_group("RR")`` (metafor; 1/2 added to a table with a zero cell)."""
+    from .meta.two_group import escalc_two_group
+
+    yi, vi = escalc_two_group("RR", ai=[a], n1i=[n1], ci=[c], n2i=[n2])
+    return float(yi[0]), float(vi[0])
 
 
 def risk_difference(a: int, n1: int, c: int, n2: int) -> dict:
@@ -222,8 +225,9 @@ def amantadine_effects(r: float = R_MAIN, ashtari: str = "final") -> pd.DataFram
                  f"converted from MD {fmt.number(c['effect'], 1)} and p = {fmt.number(c['p_value'], 3)} through t ({why})"))
     am, pl = _row("nourbakhsh2021-mfis-wk5-amantadine"), _row("nourbakhsh2021-mfis-wk5-placebo")
     n = int(am["n"])
-    sd = math.sqrt((sd_from_ci(am["ci_low"], am["ci_high"], n) ** 2 + sd_from_ci(pl["ci_low"], pl["ci_high"], n) ** 2) / 2)
-    g, v = paired_smd(am["mean"] - pl["mean"], sd, n, r)
+    sd1, sd2 = sd_from_ci(am["ci_low"], am["ci_high"], n), sd_from_ci(pl["ci_low"], pl["ci_high"], n)
+    sd = math.sqrt((sd1 ** 2 + sd2 ** 2) / 2)
+    g, v = paired_smd(am["mean"], sd1, pl["mean"], sd2, n, r)
     rows.append(("nourbakhsh2021", "crossover", n, n, g, v,
                  f"paired SMD from model-estimated means; SD {fmt.number(sd, 1)} recovered from the 95% CIs; "
                  f"within-person r = {fmt.number(r, 1)} assumed"))
@@ -511,6 +515,9 @@ def ketamine_unplaceable() -> pd.DataFrame:
         {"Trial": "Saligan 2026 (NCT04141696)", "Population": POPULATION["saligan2026"],
          "What was reported": "fatigue VAS % change at day 3: ketamine −21.0% vs midazolam −17.7% (period 1); −10.9% vs −12.6% (period 2)",
          "Why it cannot be placed": "no SDs, CIs or p values for the comparison; 4 and 6 participants per arm"},
+        {"Trial": "Saligan (major depression analysis)", "Population": POPULATION["saliganmdd"],
+         "What was reported": "NIH-BFI at day 1: ketamine better than placebo, p = .0003; p = .47 after adjusting for depression (MADRS)",
+         "Why it cannot be placed": "only p values from a crossover trial of 39; the within-person correlation needed for an SMD is not reported"},
         {"Trial": "Machado-Vieira 2024", "Population": POPULATION["machadovieira2024"],
          "What was reported": "group × time interaction on NIH-BFI, F = 3.44, p = 0.022",
          "Why it cannot be placed": "an interaction F over three time points is not a two-group difference; degrees of freedom and arm sizes not given"},
@@ -649,13 +656,12 @@ def registry_without_results(drug: str, population_words: Sequence[str]) -> tupl
     if "registered_trials" not in data.table_names():
         return [], "the registry table (registered_trials) is not yet in the data package; check not run from data"
     reg = data.load("registered_trials")
-    cols = {c.lower(): c for c in reg.columns}
-    text = reg.astype(str).agg(" ".join, axis=1).str.lower()
-    m = text.str.contains(drug.lower()) & text.apply(lambda t: any(w.lower() in t for w in population_words))
-    status = reg[cols["status"]].astype(str).str.lower() if "status" in cols else pd.Series("", index=reg.index)
-    done = m & status.str.contains("complet")
-    idcol = cols.get("id", reg.columns[0])
-    return reg.loc[done, idcol].astype(str).tolist(), f"{int(m.sum())} registered trial(s) of {drug} found in registered_trials"
+    drug_ok = reg["drug"].fillna("").str.lower().str.contains(drug.lower(), regex=False)
+    pop = reg["population"].fillna("").str.lower()
+    pop_ok = pop.apply(lambda t: any(w.lower() in t for w in population_words))
+    done = drug_ok & pop_ok & reg["status"].fillna("").str.lower().str.contains("complet", regex=False)
+    n = int((drug_ok & pop_ok).sum())
+    return reg.loc[done, "id"].astype(str).tolist(), f"{n} registered trial(s) of {drug} in these populations in registered_trials, none completed without results" if not done.any() else f"{n} registered trial(s) of {drug} in registered_trials"
 
 
 def _participants(df: pd.DataFrame) -> int:
@@ -671,13 +677,13 @@ def grade_ratings() -> list:
     res = amantadine_pool()
     eff = amantadine_effects()
     w = dict(zip(eff["study"], res.weights))
-    reg, note = registry_without_results("amantadine", ["multiple sclerosis", "ms "])
+    reg, note = registry_without_results("amantadine", ["multiple sclerosis"])
     ama = grade.rate("Amantadine vs placebo, fatigue in multiple sclerosis (indirect for ME/CFS)", [
         grade.rate_risk_of_bias(w, ov),
         grade.rate_inconsistency(res),
         grade.rate_imprecision(res.estimate, res.ci_low, res.ci_high, null=0.0, mid=MID_SMD, n_total=_participants(eff),
                                ois=grade.ois_continuous(MID_SMD), scale="SMD"),
-        grade.rate_indirectness(w, POPULATION),
+        grade.rate_indirectness(w, populations()),
         grade.rate_publication_bias(registered_without_results=reg, checked=note),
     ])
     # 2. magnesium vs placebo, CFS (one trial)
@@ -688,12 +694,12 @@ def grade_ratings() -> list:
         grade.rate_imprecision(math.log(e["rr"]), math.log(e["rr_low"]), math.log(e["rr_high"]), null=0.0, mid=math.log(MID_RR),
                                n_total=e["n1"] + e["n2"], ois=grade.ois_binary(e["p2"], min(0.99, e["p2"] * MID_RR)), scale="RR",
                                display=math.exp),
-        grade.rate_indirectness({"cox1991": 1.0}, POPULATION),
+        grade.rate_indirectness({"cox1991": 1.0}, populations()),
         grade.rate_publication_bias(small_positive_pre_registration=True),
     ])
     # 3. the overall answer for ME/CFS: the randomised trials in ME/CFS populations, no pooled estimate
     direct = {"cox1991": 32.0, "saligan2026": 10.0}
-    pops = dict(POPULATION)
+    pops = populations()
     allw = grade.rate("NMDA-modulating drugs for fatigue in ME/CFS: the overall answer", [
         grade.rate_risk_of_bias(direct, ov),
         grade.rate_inconsistency(None),
@@ -702,7 +708,7 @@ def grade_ratings() -> list:
         grade.rate_indirectness(direct, pops, intervention_mismatch=True,
                                 mismatch_reason="the question is a drug class; the evidence is one trial each of intramuscular magnesium and single-dose ketamine"),
         grade.rate_publication_bias(small_positive_pre_registration=False,
-                                    registered_without_results=registry_without_results("ketamine", ["fatigue"])[0]),
+                                    registered_without_results=registry_without_results("ketamine", ["me/cfs", "chronic fatigue"])[0]),
     ])
     return [ama, mg, allw]
 

@@ -56,7 +56,7 @@ STUDY_LABELS = {
     "tomassini2004": "Tomassini 2004", "stein1995": "Stein 1995", "garssen2006": "Garssen 2006",
     "harandi2024": "Harandi 2024", "olivanblazquez2014": "Olivan-Blázquez 2014", "sorensen1995": "Sörensen 1995",
     "gravennielsen2000": "Graven-Nielsen 2000", "noppers2011": "Noppers 2011", "macian2022": "Macian 2022",
-    "plioplys1997": "Plioplys 1997", "mueller2021": "Mueller 2021", "gupta2023": "Gupta 2023",
+    "plioplys1997": "Plioplys 1997", "bowman1997": "Bowman 1997", "saliganmdd": "Saligan (major depression analysis)", "mueller2021": "Mueller 2021", "gupta2023": "Gupta 2023",
 }
 _GRADE = {"low": 0, "some concerns": 1, "high": 2}
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mecfs_evidence import analyses, fmt, grade, pooling
+from mecfs_evidence import analyses, fmt, grade
+from mecfs_evidence import meta as pooling
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = analyses.outcomes()
@@ -92,14 +93,14 @@ def test_smd_from_p_inverts_a_t_test():
 
 
 def test_sd_from_ci_uses_z_for_large_and_t_for_small_samples():
-    assert analyses.sd_from_ci(38.8, 43.7, 136) == pytest.approx(math.sqrt(136) * 4.9 / 3.919927969, rel=1e-8)
+    assert analyses.sd_from_ci(38.8, 43.7, 136) == pytest.approx(math.sqrt(136) * 4.9 / 3.919927969, rel=1e-6)
     from scipy import stats
 
     assert analyses.sd_from_ci(-1, 1, 10) == pytest.approx(math.sqrt(10) * 2 / (2 * stats.t.ppf(0.975, 9)), rel=1e-10)
 
 
 def test_paired_smd_variance_falls_as_correlation_rises():
-    v = [analyses.paired_smd(0.7, 14.0, 136, r)[1] for r in (0.0, 0.5, 0.8)]
+    v = [analyses.paired_smd(41.3, 14.0, 40.6, 14.0, 136, r)[1] for r in (0.0, 0.5, 0.8)]
     assert v[0] > v[1] > v[2]
 
 
@@ -120,9 +121,11 @@ def test_cox_effects_reproduce_the_abstract_and_verified_facts():
 # ---------------------------------------------------------------------------------------------
 # R: r <- rma(yi, vi, method="REML", test="knha"); predict(r); confint(r)
 #    rma(yi, vi, mods=~g, method="REML", test="knha") and test="z"; rma(yi[1:3], vi[1:3], method="REML")
-METAFOR = dict(estimate=-0.4222184197, ci_low=-1.3068519879, ci_high=0.4624151485, pi_low=-2.1569924372,
-               pi_high=1.3125555978, tau2=0.2198728426, tau2_ci_low=0.0265546941, tau2_ci_high=4.6259769590,
-               i2=80.1262007547, q=14.7060685257)
+# yi = (-0.5265406380515127, -0.22972109776065416, -1.305208805433765, 0.04801872146841302)
+# vi = (0.06675197615741689, 0.09586633074709952, 0.16172616709636392, 0.007361418373571548)
+METAFOR = dict(estimate=-0.4221682388, ci_low=-1.3069762463, ci_high=0.4626397687, pi_low=-2.1574173832,
+               pi_high=1.3130809055, tau2=0.2200051536, tau2_ci_low=0.0265948080, tau2_ci_high=4.6273596307,
+               i2=80.1357540996, q=14.7146627055)
 
 
 def test_amantadine_pool_matches_metafor():
@@ -134,9 +137,9 @@ def test_amantadine_pool_matches_metafor():
 def test_subgroup_tests_match_metafor():
     e = analyses.amantadine_effects()
     s = analyses.subgroup_analysis(e, e["era"])
-    assert s["f"] == pytest.approx(1.8155146068, rel=1e-4)
-    assert s["f_p"] == pytest.approx(0.3101998040, rel=1e-4)
-    assert s["qm"] == pytest.approx(2.0386748047, rel=1e-4)
+    assert s["f"] == pytest.approx(1.8169397855, rel=1e-4)
+    assert s["f_p"] == pytest.approx(0.3100579528, rel=1e-4)
+    assert s["qm"] == pytest.approx(2.0402751641, rel=1e-4)
     assert s["tau2_common"] == pytest.approx(0.1395219222, rel=1e-4)
     assert s["estimate"][0] == pytest.approx(-0.6331655937, rel=1e-5)
     assert s["q_df"] == 1 and 0 < s["q_p"] < 1
@@ -246,3 +249,13 @@ def test_the_book_ratings_follow_from_the_stored_inputs():
     assert {x.name: x.change for x in mg.domains}["risk of bias"] == -2
     assert mg.level == "very low" and allw.level == "very low"
     assert "I² = 80%" in ama.domains[1].reason
+
+
+def test_indirectness_uses_the_review_population_column():
+    from mecfs_evidence import data
+
+    st = data.load("studies").set_index("id")["population"]
+    pops = analyses.populations()
+    for sid, pop in st.items():
+        assert pops[sid] == pop
+    assert {s for s, p in pops.items() if p == "ME/CFS"} >= {"cox1991", "plioplys1997"}
