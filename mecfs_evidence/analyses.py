@@ -769,6 +769,13 @@ def chapter_numbers() -> dict[str, str]:
     out["ama_lowrob_k"] = fmt.count(low.k)
     chg = amantadine_pool(ashtari="change")
     out["ama_change"] = fmt.ci(chg.estimate, chg.ci_low, chg.ci_high, 2)
+    loo = pooling.leave_one_out(_es(eff), method="REML", ci="hksj").set_index("left_out")
+    led = loo.loc[study_label("ledinek2013")]
+    out["loo_ledinek"] = fmt.ci(led["estimate"], led["ci_low"], led["ci_high"], 2)
+    if "registered_trials" in data.table_names():
+        reg = data.load("registered_trials").set_index("id")
+        out["fetem_n"] = fmt.count(int(reg.loc["fetem", "planned_n"]))
+        out["inkling_n"] = fmt.count(int(reg.loc["inkling-ms", "planned_n"]))
     m = murray_responders()
     out["murray_rr"] = fmt.ci(m["rr"], m["rr_low"], m["rr_high"], 2)
     out["murray_counts"] = f"{m['events_drug']} of {m['n']} vs {m['events_placebo']} of {m['n']}"
