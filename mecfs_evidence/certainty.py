@@ -38,7 +38,7 @@ __all__ = [
     "LEVELS", "DOMAINS", "SYMBOLS", "CertaintyDataError", "Footnote", "SummaryOfFindings",
     "expected_certainty", "check_ratings", "ratings", "rating_steps", "evidence_profile_table",
     "format_result", "summary_of_findings", "sof_short_table", "what_would_change_table",
-    "key_findings",
+    "key_findings", "unchecked_table", "verification_counts",
 ]
 
 #: GRADE certainty levels, highest first.
@@ -302,6 +302,11 @@ def _comparator(ev: pd.DataFrame, ids: list[str]) -> list[str]:
         out.append(f"Placebo response in {r['condition']} trials: "
                    + format_result(r, label=False, statistic=False, timepoint=False))
     rest = [i for i in ids if i not in plac]
+    if len(rest) == 1:
+        r = ev.loc[rest[0]]
+        d = max(_decimals(r["value"]), 1 if "points" in _text(r["unit"]) else 0)
+        text = format_result(r, decimals=d, label=False)
+        return out + [f"{str(r['arm']).capitalize()} arm: {text}"]
     return out + (_format_group(ev, rest) if rest else [])
 
 
@@ -320,13 +325,22 @@ def _pp(x: float) -> str:
 
 
 def _ketamine_pilot_difference() -> str:
-    """Ketamine minus midazolam per period (from :func:`mecfs_evidence.ketamine.period_differences`)."""
+    """Ketamine minus midazolam per period (from :func:`mecfs_evidence.ketamine.period_differences`),
+    and the authors' own primary criterion, met in period 1 only."""
     from . import ketamine
 
-    diffs = ketamine.period_differences(data.load("published_evidence"))
+    ev = data.load("published_evidence")
+    diffs = ketamine.period_differences(ev)
     parts = [f"{_pp(r['difference_pp'])} points ({r['period']})" for _, r in diffs.iterrows()]
+    e = ev.set_index("id")
+    crit = float(e.loc["nct-criterion", "value"])
+    k1, m1 = float(e.loc["nct-ket-p1", "value"]), float(e.loc["nct-mid-p1", "value"])
+    d1 = float(e.loc["nct-ket-day1", "value"])
     return ("Ketamine minus midazolam (the book's arithmetic): " + ", ".join(parts)
-            + "; no SDs were reported, so no interval can be computed")
+            + "; no SDs were reported, so no interval can be computed. "
+            + f"Ketamine met the authors' primary criterion (a fall of at least {abs(crit):g}%) in period 1 only "
+            + f"({_num(k1, 1)}%, against {_num(m1, 1)}% on midazolam); its largest fall, {_num(d1, 1)}% at day 1, "
+            + "is from period 1 only")
 
 
 def _saligan_interval() -> str:
@@ -532,6 +546,7 @@ def key_findings() -> dict[str, str]:
     Keys:
 
     * ``memantine_mecfs_trials`` -- verifiable trials of memantine in ME/CFS ("0");
+    * ``memantine_indirect_trials`` -- trials rated as indirect evidence for that question;
     * ``blog_studies``, ``blog_participants`` -- the blog's unverifiable "studies" and their total size;
     * ``blog_pooled`` -- what those numbers would show pooled, e.g. "52.3% (95% CI …)",
       from :func:`mecfs_evidence.memantine.primary_summary` (not an effect);
@@ -556,8 +571,10 @@ def key_findings() -> dict[str, str]:
     blog = memantine.blog_counts()
     p = ev.loc[memantine.PLACEBO_ID]
     mem_ids = _ids(df.set_index("id").loc["memantine-mecfs", "evidence"])
+    in_mecfs = [i for i in mem_ids if re.search(r"ME/CFS|chronic fatigue", str(ev.loc[i, "condition"]))]
     out = {
-        "memantine_mecfs_trials": str(_participants(ev, mem_ids)[1]),
+        "memantine_mecfs_trials": str(_participants(ev, in_mecfs)[1]),
+        "memantine_indirect_trials": str(_participants(ev, mem_ids)[1]),
         "blog_studies": str(len(blog)),
         "blog_participants": str(int(blog["participants"].sum())),
         "blog_pooled": f"{100 * s['estimate']:.1f}% (95% CI {100 * s['ci_low']:.1f}% to {100 * s['ci_high']:.1f}%)",
@@ -582,4 +599,34 @@ def key_findings() -> dict[str, str]:
         key = re.sub(r"[^a-z0-9]+", "_", r["id"])
         out["certainty_" + key] = r["certainty"]
         out["levels_down_" + key] = str(-sum(int(r[d]) for d in DOMAINS))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# What could not be checked (from the verification log)
+# --------------------------------------------------------------------------------------------
+
+def unchecked_table() -> pd.DataFrame:
+    """The verification log's rows whose result is "could not be checked" or "not found".
+
+    Columns: what was checked, the record looked at, the result and the note. These are the
+    items the book marks as not checked; ``data/verification.csv`` holds every check.
+    """
+    log = data.load("verification")
+    rows = log[log["result"].isin(["could not be checked", "not found"])]
+    return pd.DataFrame({
+        "item": rows["item"].to_numpy(),
+        "what was checked": rows["claim"].to_numpy(),
+        "record looked at": rows["record"].to_numpy(),
+        "result": rows["result"].to_numpy(),
+        "note": rows["note"].fillna("").to_numpy(),
+    }).set_index("item")
+
+
+def verification_counts() -> dict[str, str]:
+    """Counts of the verification log by result, as text for glue (keys: total and each result)."""
+    log = data.load("verification")
+    out = {"total": str(len(log))}
+    for res in ("confirmed", "corrected", "could not be checked", "not found"):
+        out[res.replace(" ", "_")] = str(int((log["result"] == res).sum()))
     return out

@@ -28,6 +28,7 @@ __all__ = [
     "human_equivalent_dose", "mg_per_kg_to_mg", "mg_to_mg_per_kg", "infusion_rate",
     "multiple_of", "regimens_by_weight", "weight_table", "merge_duplicate_regimens", "infusion_table",
     "hed_table", "fixed_dose_facts", "fixed_dose_by_weight", "dose_map_table", "dose_weight_figure", "dose_map_figure",
+    "maintenance_dose", "implied_body_weight",
 ]
 
 #: Km factors (body weight / body surface area, kg/m²) from the FDA 2005 guidance (Nair & Jacob 2016).
@@ -229,7 +230,25 @@ def infusion_table(dosing: pd.DataFrame, published: pd.DataFrame | None = None) 
                          "dose": "50 mg, raised to 200 then 240 mg", "infusion time": "not stated",
                          "rate (mg/kg/h)": _fmt_range(g.loc["gupta-rate-low", "value"], g.loc["gupta-rate-high", "value"], 2),
                          "how obtained": "as published", "verdict": "(published record)"})
+        m = published[published["id"].isin(["gupta-maint-rate", "gupta-maint-hours"])].set_index("id")
+        if len(m) == 2:
+            rate, hours = m.loc["gupta-maint-rate", "value"], m.loc["gupta-maint-hours", "value"]
+            rows.append({"regimen": "Fibromyalgia case report (Gupta & Bhar 2023), maintenance",
+                         "dose": f"{maintenance_dose(rate, hours):g} mg/kg per infusion (rate × time)",
+                         "infusion time": f"{hours:g} h",
+                         "rate (mg/kg/h)": _fmt_range(rate, rate, 2),
+                         "how obtained": "as published", "verdict": "(published record)"})
     return pd.DataFrame(rows).set_index("regimen")
+
+
+def maintenance_dose(rate_mg_per_kg_h: float, hours: float) -> float:
+    """Dose per infusion in mg/kg from an infusion rate (mg/kg/h) and its length (h): rate × hours."""
+    return _positive(rate_mg_per_kg_h, "rate_mg_per_kg_h") * _positive(hours, "hours")
+
+
+def implied_body_weight(dose_mg: float, dose_mg_per_kg: float) -> float:
+    """The body weight (kg) at which a dose in mg equals a dose in mg/kg: mg ÷ (mg/kg)."""
+    return _positive(dose_mg, "dose_mg") / _positive(dose_mg_per_kg, "dose_mg_per_kg")
 
 
 def hed_table(dosing: pd.DataFrame, species: Iterable[str] = ("mouse", "rat"),

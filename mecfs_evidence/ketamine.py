@@ -197,7 +197,15 @@ def d_interval_table(d: float, n: int, correlations: Iterable[float] = (0.0, 0.3
 
 _TRIAL_LABEL = {"saligan2016": "Saligan et al. 2016 (the summary's 'McIntyre et al.')",
                 "machadovieira2024": "Machado-Vieira et al. 2024",
-                "nct04141696": "NCT04141696 pilot"}
+                "jones2024": "Jones et al. 2024 (the parent trial of Machado-Vieira et al. 2024)",
+                "saligan2026": "Saligan et al. 2026 (NCT04141696 pilot)"}
+#: The three fatigue analyses (the parent trial's rows are shown, but it is not a fatigue trial).
+_FATIGUE_TRIALS = ("saligan2016", "machadovieira2024", "saligan2026")
+
+
+def _primary_ref(refs) -> pd.Series:
+    """The first key of a ``reference`` cell ("saligan2026;nct04141696" -> "saligan2026")."""
+    return pd.Series(refs).astype(str).str.split(";").str[0].to_numpy()
 
 
 def _fmt_stat(r) -> str:
@@ -219,11 +227,12 @@ def trial_results_table(published: pd.DataFrame, references: Iterable[str] = tup
     Sizes, designs and scales are in :func:`poolability_table`.
     """
     refs = list(references)
-    g = published[published["reference"].isin(refs)].copy()
-    g["_order"] = g["reference"].map({r: i for i, r in enumerate(refs)})
+    g = published.assign(_ref=_primary_ref(published["reference"]))
+    g = g[g["_ref"].isin(refs)].copy()
+    g["_order"] = g["_ref"].map({r: i for i, r in enumerate(refs)})
     g = g.sort_values("_order", kind="stable")
     out = pd.DataFrame({
-        "trial": g["reference"].map(lambda k: _TRIAL_LABEL.get(k, k)).to_numpy(),
+        "trial": g["_ref"].map(lambda k: _TRIAL_LABEL.get(k, k)).to_numpy(),
         "outcome": g["outcome"].map(lambda o: o.split(" (")[0]).to_numpy(),
         "time point": g["timepoint"].to_numpy(),
         "arm": g["arm"].to_numpy(),
@@ -235,14 +244,14 @@ def trial_results_table(published: pd.DataFrame, references: Iterable[str] = tup
     return out.set_index(["trial", "statistic", "arm"])
 
 
-def period_differences(published: pd.DataFrame, reference: str = "nct04141696") -> pd.DataFrame:
+def period_differences(published: pd.DataFrame, reference: str = "saligan2026") -> pd.DataFrame:
     """Ketamine minus midazolam, per period, in percentage points, for the crossover pilot.
 
     Reads the rows whose ``arm`` is "ketamine, period k" and "midazolam, period k" and
     returns ``period, ketamine_pct, midazolam_pct, difference_pp``. A negative difference
     means fatigue fell more on ketamine. No SDs are reported, so no interval is possible.
     """
-    g = published[(published["reference"] == reference) & (published["statistic"] == "mean % change")]
+    g = published[(_primary_ref(published["reference"]) == reference) & (published["statistic"] == "mean % change")]
     arms = {}
     for _, r in g.iterrows():
         drug, _, period = r["arm"].partition(", ")
@@ -270,7 +279,7 @@ def period_difference_table(diffs: pd.DataFrame) -> pd.DataFrame:
     }).set_index("period")
 
 
-def poolability_table(published: pd.DataFrame, references: Iterable[str] = tuple(_TRIAL_LABEL)) -> pd.DataFrame:
+def poolability_table(published: pd.DataFrame, references: Iterable[str] = _FATIGUE_TRIALS) -> pd.DataFrame:
     """Display table: for each ketamine fatigue trial, what a pooled analysis would need to match.
 
     One column per trial; rows: participants, population, ME/CFS included?, design, dose and
@@ -279,7 +288,7 @@ def poolability_table(published: pd.DataFrame, references: Iterable[str] = tuple
     """
     rows = []
     for ref in references:
-        g = published[published["reference"] == ref]
+        g = published[_primary_ref(published["reference"]) == ref]
         if g.empty:
             raise ValueError(f"published_evidence: no rows for reference {ref!r}")
         first = g.iloc[0]

@@ -423,8 +423,8 @@ def antagonist_table(antagonists: pd.DataFrame) -> pd.DataFrame:
     """The NMDA-antagonist comparison, one column per drug, unknowns spelled out."""
     def ic50(v, cond, strength):
         if pd.isna(v):
-            return "not verified"
-        return f"about {v:g} µM ({strength}); {cond}"
+            return "not verified" if not isinstance(cond, str) or cond == "not verified" else f"not verified: {cond}"
+        return f"{v:g} µM ({strength}); {cond}"
     rows = {
         "what the summary says": antagonists["source_claim"],
         "action at the NMDA receptor": antagonists["receptor_mechanism"],
@@ -489,7 +489,8 @@ def chapter_numbers(claims: pd.DataFrame, antagonists: pd.DataFrame) -> dict[str
         "n_summary_strong": int((summ["source_rating"] == "STRONG").sum()),
         "n_corrections": int(claims["correction"].notna().sum()),
         "n_unknown": int((claims["kind"] == "unknown").sum()), "n_gap": int((claims["kind"] == "gap").sum()),
-        "memantine_ic50": f"{ic50['memantine']:g} µM", "ketamine_ic50": f"{ic50['ketamine']:g} µM",
+        "memantine_ic50": f"{ic50['memantine']:g} µM",
+        "ketamine_half_life": str(antagonists.set_index("id").loc["ketamine", "half_life"]).split(" (")[0],
         "n_antagonists": len(antagonists),
         "n_antagonists_unverified": int(antagonists["ic50_um"].isna().sum()),
     }

@@ -42,7 +42,8 @@ __all__ = [
     "TAU_PRIOR_SCALE", "SEED", "PLACEBO_ID", "N_SIM", "event_count", "reported_studies", "blog_counts",
     "not_reported", "study_interval_table", "blog_effect_sizes", "primary_analysis", "primary_summary",
     "heterogeneity_table", "glmm_analysis", "bayes_analysis", "sensitivity_frame", "sensitivity_table", "sensitivity_summary",
-    "placebo_response", "simulate_excess", "excess_over_placebo", "prob_above_placebo",
+    "placebo_response", "simulate_excess", "excess_distribution", "excess_over_placebo",
+    "placebo_benchmark_sensitivity", "sample_size_ratio", "nnt_interval_from_arr", "arm_mean_difference", "PLACEBO_MEDICAL_ID", "prob_above_placebo",
     "placebo_sensitivity_curve", "placebo_sensitivity_plot", "trial_scenarios", "trial_sample_sizes",
     "trial_power_plot", "published_memantine_trials", "memantine_trial_designs", "trial_result", "ALPHA", "primary_forest_plot",
 ]
@@ -408,17 +409,129 @@ def simulate_excess(treatment: tuple[float, float, float], placebo: tuple[float,
             "placebo_sd_logit": s0, "n_sim": int(n_sim), "seed": int(seed)}
 
 
+def excess_distribution(treatment: tuple[float, float, float], placebo: tuple[float, float, float]) -> dict:
+    """Excess response over placebo by exact numerical integration (no simulation).
+
+    The same model as :func:`simulate_excess`: each proportion is a normal distribution on the
+    logit scale (centred on the logit of its estimate, ±1.96 SD spanning its 95% interval), and
+    the excess is ``expit(X) - expit(Y)``. Its distribution function is the one-dimensional
+    integral ``F(d) = ∫ φ(y) · Φ((logit(d + expit(y)) - m1) / s1) dy`` over the placebo draw
+    ``y`` (with ``Φ`` taken as 0 or 1 where ``d + expit(y)`` leaves (0, 1)), computed with
+    adaptive quadrature (:func:`scipy.integrate.quad`); the median and the 2.5th and 97.5th
+    percentiles are its roots (:func:`scipy.optimize.brentq`). Unlike the simulation, the
+    result has no Monte Carlo error.
+
+    Returns ``point, median, ci_low, ci_high, prob_positive`` (proportions), the two logit SDs
+    and ``method``.
+    """
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
+    m1, s1 = _logit_normal(*treatment)
+    m0, s0 = _logit_normal(*placebo)
+
+    def cdf(d: float) -> float:
+        def integrand(z: float) -> float:
+            y = m0 + s0 * z
+            q = d + expit(y)
+            if q <= 0:
+                inner = 0.0
+            elif q >= 1:
+                inner = 1.0
+            else:
+                inner = norm.cdf((logit(q) - m1) / s1)
+            return norm.pdf(z) * inner
+        val, _ = quad(integrand, -12, 12, limit=400, epsabs=1e-12, epsrel=1e-10)
+        return float(val)
+
+    def quantile(prob: float) -> float:
+        return float(brentq(lambda d: cdf(d) - prob, -0.999999, 0.999999, xtol=1e-10))
+
+    return {"point": float(treatment[0] - placebo[0]), "median": quantile(0.5), "ci_low": quantile(0.025),
+            "ci_high": quantile(0.975), "prob_positive": 1.0 - cdf(0.0), "treatment_sd_logit": s1,
+            "placebo_sd_logit": s0, "method": "exact numerical integration"}
+
+
 @functools.lru_cache(maxsize=None)
-def _excess(n_sim: int, seed: int) -> tuple:
+def _excess(placebo_value: float | None = None) -> tuple:
     s = primary_summary()
     p = placebo_response()
-    return tuple(simulate_excess((s["estimate"], s["ci_low"], s["ci_high"]),
-                                 (p["estimate"], p["ci_low"], p["ci_high"]), n_sim=n_sim, seed=seed).items())
+    plac = (p["estimate"], p["ci_low"], p["ci_high"])
+    if placebo_value is not None:
+        # shift the placebo interval with its estimate (same width on the logit scale)
+        m0, s0 = _logit_normal(*plac)
+        m = float(logit(placebo_value))
+        plac = (placebo_value, float(expit(m - _Z975 * s0)), float(expit(m + _Z975 * s0)))
+    return tuple(excess_distribution((s["estimate"], s["ci_low"], s["ci_high"]), plac).items())
 
 
-def excess_over_placebo(n_sim: int = N_SIM, seed: int = SEED) -> dict:
-    """Implied excess of the pooled blog response over the CFS placebo response (see :func:`simulate_excess`)."""
-    return dict(_excess(int(n_sim), int(seed)))
+def excess_over_placebo() -> dict:
+    """Implied excess of the pooled blog response over the CFS placebo response, by exact
+    integration (see :func:`excess_distribution`). :func:`simulate_excess` gives the same
+    quantities by simulation, with Monte Carlo error."""
+    return dict(_excess())
+
+
+#: Row of ``published_evidence`` with the (secondary) placebo response for medical interventions.
+PLACEBO_MEDICAL_ID = "cho-placebo-medical"
+
+
+@_frame_cache
+def placebo_benchmark_sensitivity(alpha: float = ALPHA) -> pd.DataFrame:
+    """The comparison with placebo under two benchmarks: the pooled CFS placebo response (19.6%,
+    Cho et al. 2005) and the response reported for medical interventions (about 24%, secondary),
+    which may suit a drug trial better.
+
+    One row per benchmark: its value, the source strength, the implied excess (point, and the
+    exact-integration 95% interval, the benchmark's interval shifted with it on the logit scale)
+    and the participants per arm a two-arm trial would need (80% power, two-sided ``alpha``,
+    Cohen's *h*, normal approximation).
+    """
+    pe = data.load("published_evidence").set_index("id")
+    s = primary_summary()
+    rows = []
+    for rid, label in ((PLACEBO_ID, "pooled placebo response, all CFS trials"),
+                       (PLACEBO_MEDICAL_ID, "placebo response in trials of medical interventions (sensitivity)")):
+        r = pe.loc[rid]
+        p0 = float(r["value"]) / 100
+        ex = dict(_excess(None if rid == PLACEBO_ID else p0))
+        n80 = power.sample_size_per_arm(s["estimate"], p0, power=0.8, alpha=alpha)
+        rows.append({"benchmark": label, "placebo response": f"{100 * p0:.1f}%", "record": r["record_strength"],
+                     "implied excess (points)": f"{100 * ex['point']:.1f}",
+                     "95% interval": f"{100 * ex['ci_low']:.1f} to {100 * ex['ci_high']:.1f}",
+                     "per arm, 80% power": n80})
+    return pd.DataFrame(rows).set_index("benchmark")
+
+
+def sample_size_ratio(alpha: float = ALPHA) -> dict:
+    """How many times more participants per arm the half-excess scenario needs than the full one,
+    at 80% and 90% power (keys ``"80"``, ``"90"``)."""
+    t = trial_sample_sizes(alpha)
+    full, half = t.index[:2]
+    return {pw: float(t.loc[half, f"per arm, {pw}% power"]) / float(t.loc[full, f"per arm, {pw}% power"])
+            for pw in ("80", "90")}
+
+
+def arm_mean_difference(drug_row: str, placebo_row: str) -> float:
+    """Difference of two published arm means (``published_evidence`` rows): drug minus placebo.
+
+    For Falsafi et al. 2020 the rounded arm means (-5.8 and -4.0 MFIS points) differ by -1.8,
+    while the published between-group difference is -1.9; the book shows both.
+    """
+    return trial_result(drug_row)["value"] - trial_result(placebo_row)["value"]
+
+
+def nnt_interval_from_arr(arr_ci_low_pct: float, arr_ci_high_pct: float) -> tuple[float, float]:
+    """The NNT interval implied by an ARR interval in percent: ``(100 / high, 100 / low)``.
+
+    Olivan-Blázquez et al. 2014 publish ARR 16.13% (95% CI 2.0% to 32.6%) and NNT 6.2 (3 to 47);
+    the NNT interval that follows from their ARR interval is 3.1 to 50, so the published pair is
+    inconsistent.
+    """
+    lo, hi = float(arr_ci_low_pct), float(arr_ci_high_pct)
+    if not (0 < lo < hi <= 100):
+        raise ValueError("need 0 < ARR low < ARR high <= 100 (an interval of benefit, in percent)")
+    return 100 / hi, 100 / lo
 
 
 def prob_above_placebo(tau_prior_scale: float = TAU_PRIOR_SCALE) -> float:

@@ -45,14 +45,20 @@ def test_every_row_has_a_certainty_and_a_reason_per_domain(df):
 
 def test_ratings_as_judged(df):
     got = dict(zip(df["id"], df["certainty"]))
+    # Issue 11: the fibromyalgia row is rated down for unappraised risk of bias and small-study
+    # bias (one small trial, d=1.43), so it is very low like the two ME/CFS rows.
     assert got == {"memantine-mecfs": "very low", "ketamine-mecfs": "very low",
-                   "ketamine-depression-fatigue": "low", "memantine-fibromyalgia-pain": "low"}
+                   "ketamine-depression-fatigue": "low", "memantine-fibromyalgia-pain": "very low"}
 
 
-def test_randomised_rows_start_high_and_the_blog_row_starts_low(df):
+def test_randomised_rows_start_high(df):
+    """The memantine/ME-CFS row rates the MS trial openly as indirect evidence, so it starts high
+    (a randomised trial) and is rated down for indirectness; the blog's numbers are not evidence."""
     start = dict(zip(df["id"], df["starting_level"]))
-    assert start.pop("memantine-mecfs") == "low"
     assert set(start.values()) == {"high"}
+    mem = df.set_index("id").loc["memantine-mecfs"]
+    assert int(mem["indirectness"]) == -2 and int(mem["risk_of_bias"]) == -1
+    assert "16 of 32" in mem["risk_of_bias_reason"] and "24 of 32" in mem["risk_of_bias_reason"]
 
 
 def test_numbers_in_the_reasons_are_in_the_published_record(df, evidence):
@@ -158,7 +164,7 @@ def test_loader_rejects_bad_cells(data_copy, column, value, message):
 
 def test_ratings_from_a_data_folder_check_consistency(data_copy):
     _edit_csv(data_copy / "certainty.csv", "memantine-fibromyalgia-pain", "certainty", "moderate")
-    with pytest.raises(c.CertaintyDataError, match="memantine-fibromyalgia-pain.*gives 'low'"):
+    with pytest.raises(c.CertaintyDataError, match="memantine-fibromyalgia-pain.*gives 'very low'"):
         c.ratings(data_copy)
 
 
@@ -215,16 +221,16 @@ def test_markdown_lists_the_footnotes(sof):
 
 def test_participants_and_effects(sof):
     t = sof.table
-    assert t["Participants (studies)"].tolist() == ["0 (0 studies)", "10 (1 study)", "64 (2 studies)", "63 (1 study)"]
+    assert t["Participants (studies)"].tolist() == ["64 (1 study)", "10 (1 study)", "64 (2 studies)", "63 (1 study)"]
     eff = t["Effect (95% CI)"]
-    assert eff.iloc[0].startswith("Not estimable")
+    assert eff.iloc[0].startswith("No trial of memantine in ME/CFS")
     assert eff.iloc[1].startswith("Not estimable")
     assert "Absolute risk reduction 16.13% (95% CI 2.0 to 32.6), at 6 months" in eff.iloc[3]
     assert "Number needed to treat 6.2 (95% CI 3 to 47)" in eff.iloc[3]
     assert "Cohen's d 0.58, at day 2" in eff.iloc[2]
     assert "F (group x time) 3.44, p=0.022" in eff.iloc[2]
     assert "\u22121.9 MFIS points (95% CI \u221211.7 to 7.8)" in eff.iloc[0]
-    assert t["Comparator"].iloc[0] == "Placebo response in chronic fatigue syndrome trials: 19.6% (95% CI 15.4 to 23.7)"
+    assert t["Comparator"].iloc[0].startswith("Placebo arm: mean change \u22124.0 MFIS points")
     assert "midazolam, period 1 \u221217.7%" in t["Comparator"].iloc[1]
 
 
@@ -239,7 +245,7 @@ def test_plain_language_matches_the_certainty(sof):
 def test_full_table_labels_the_blog_figure_as_not_an_effect():
     full = c.summary_of_findings()
     cell = full.table["Effect (95% CI)"].iloc[0]
-    assert cell.startswith("Not estimable")
+    assert cell.startswith("No trial of memantine in ME/CFS")
     assert "unverifiable numbers would show" in cell and "this is not an effect" in cell
 
 
@@ -277,8 +283,9 @@ def test_evidence_profile_and_what_would_change(df):
     assert list(p.columns) == ["starts at", *c.DOMAINS.values(), "certainty"]
     assert p.loc["Ketamine for fatigue in ME/CFS", "imprecision"] == "\u22122"
     w = c.what_would_change_table()
-    assert w.loc["Memantine for pain in fibromyalgia", "Held down by"] == "imprecision (\u22122)"
-    assert w.loc["Memantine for fatigue or cognition in ME/CFS", "Held down by"].startswith("non-randomised start")
+    assert w.loc["Memantine for pain in fibromyalgia", "Held down by"] == \
+        "risk of bias (\u22121); imprecision (\u22121); publication bias (\u22121)"
+    assert w.loc["Memantine for fatigue or cognition in ME/CFS", "Held down by"].startswith("risk of bias (\u22121)")
     steps = c.rating_steps()
     assert len(steps) == 5 * len(df)
 
@@ -295,6 +302,7 @@ def test_key_findings():
     assert k["olivan_arr"] == "16.13% (95% CI 2.0 to 32.6)"
     assert k["olivan_nnt"] == "6.2 (95% CI 3 to 47)"
     assert k["pilot_diff_period1"] == "\u22123.3" and k["pilot_diff_period2"] == "+1.7"
-    assert k["levels_down_ketamine_mecfs"] == "4"
-    assert k["n_very_low"] == "2" and k["n_low"] == "2" and k["n_questions"] == "4"
+    assert k["levels_down_ketamine_mecfs"] == "5"
+    assert k["memantine_indirect_trials"] == "1"
+    assert k["n_very_low"] == "3" and k["n_low"] == "1" and k["n_questions"] == "4"
     assert re.fullmatch(r"\d+\.\d% \(95% CI \d+\.\d% to \d+\.\d%\)", k["blog_pooled"])

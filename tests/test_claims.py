@@ -150,7 +150,9 @@ def test_existing_verdicts_kept(claims):
     v = claims.set_index("id")["verdict"]
     assert v["ket-memantine-competitive"] == "contradicted"
     assert v["ket-mcintyre"] == "misattributed"
-    assert v["ket-triad"] == "unverifiable"
+    # Armstrong 2015 found blood aspartate raised: the 'low aspartate' leg is contradicted (G1).
+    assert v["ket-triad"] == "contradicted"
+    assert v["ket-beyond-mood"] == "misdescribed"
     assert v["ket-fm-protocols"] == "misdescribed"
     assert v["blog-john-smith"] == "unverifiable"
     assert v["blog-study-table"] == "unverifiable"

@@ -126,7 +126,18 @@ def test_infusion_table(dosing_table):
     t = dosing.infusion_table(dosing_table, pe)
     assert t.loc["Antidepressant research protocol, IV", "rate (mg/kg/h)"] == "0.75"
     assert t.loc["Sub-dissociative analgesia", "rate (mg/kg/h)"] == "no time given"
-    assert t.iloc[-1]["rate (mg/kg/h)"] == "0.80–1.50"
+    assert t.iloc[-2]["rate (mg/kg/h)"] == "0.80–1.50"
+    # the case's maintenance infusions (2 h at 4.8 mg/kg/h), which the book had left out
+    last = t.iloc[-1]
+    assert last["rate (mg/kg/h)"] == "4.80" and last["infusion time"] == "2 h"
+    assert last["dose"].startswith("9.6 mg/kg")
+
+
+def test_maintenance_dose_and_implied_weight():
+    assert dosing.maintenance_dose(4.8, 2) == pytest.approx(9.6)
+    assert dosing.implied_body_weight(1063, 9.6) == pytest.approx(110.73, abs=0.01)
+    with pytest.raises(ValueError):
+        dosing.maintenance_dose(-1, 2)
 
 
 def test_fixed_dose_by_weight():
@@ -144,7 +155,8 @@ def test_merge_duplicate_regimens(dosing_table):
 def test_dose_map_table(dosing_table):
     t = dosing.dose_map_table(dosing_table, 70).set_index("id")
     assert t.loc["antidepressant-in", "high"] == pytest.approx(50 / 70)
-    assert t.loc["fm-maintenance", "kind"] == "unverifiable (no source found)"
+    # 1,063 mg is no longer "unverifiable": it matches the case's maintenance rate (K4)
+    assert t.loc["fm-maintenance", "kind"] == "human, reported in mg (at reference weight)"
     assert t.loc["fm-maintenance", "high"] == pytest.approx(1063 / 70)
     assert t.loc["preclinical-10-hed", "low"] == pytest.approx(30 / 37)
     assert t.loc["preclinical-10-hed", "high"] == pytest.approx(60 / 37)

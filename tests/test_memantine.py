@@ -336,3 +336,39 @@ def test_chapter_structure():
     assert "```{admonition} What this chapter shows" in md
     for key in ("cho2005", "olivanblazquez2014", "falsafi2020"):
         assert f"`{key}`" in md
+
+
+def test_excess_by_exact_integration_matches_simulation():
+    """Issue 11: the excess interval is computed by exact integration (upper limit 66.4 points),
+    and a large simulation agrees with it to Monte Carlo error."""
+    ex = memantine.excess_over_placebo()
+    assert ex["method"] == "exact numerical integration"
+    assert round(100 * ex["ci_high"], 1) == 66.4
+    s = memantine.primary_summary()
+    p = memantine.placebo_response()
+    sim = memantine.simulate_excess((s["estimate"], s["ci_low"], s["ci_high"]),
+                                    (p["estimate"], p["ci_low"], p["ci_high"]), n_sim=400_000, seed=7)
+    assert abs(sim["ci_high"] - ex["ci_high"]) < 0.005
+    assert abs(sim["median"] - ex["median"]) < 0.005
+
+
+def test_published_nnt_interval_does_not_follow_from_the_arr_interval():
+    lo, hi = memantine.nnt_interval_from_arr(2.0, 32.6)
+    assert round(lo, 1) == 3.1 and round(hi) == 50
+    assert (round(lo), round(hi)) != (3, 47)
+    with pytest.raises(ValueError):
+        memantine.nnt_interval_from_arr(10, 5)
+
+
+def test_half_effect_sample_size_ratio_and_24_percent_benchmark():
+    r = memantine.sample_size_ratio()
+    assert 3.4 < r["80"] < 3.7 and 3.4 < r["90"] < 3.7
+    b = memantine.placebo_benchmark_sensitivity()
+    assert list(b["placebo response"]) == ["19.6%", "24.0%"]
+    assert list(b["record"]) == ["verified", "secondary"]
+    assert b["per arm, 80% power"].iloc[1] > b["per arm, 80% power"].iloc[0]
+
+
+def test_falsafi_arm_means_and_published_difference():
+    assert round(memantine.arm_mean_difference("falsafi-change-memantine", "falsafi-change-placebo"), 1) == -1.8
+    assert memantine.trial_result("falsafi-diff")["value"] == -1.9
