@@ -668,6 +668,14 @@ def _participants(df: pd.DataFrame) -> int:
     return int(sum(n1 if d == "crossover" else n1 + n2 for d, n1, n2 in zip(df["design"], df["n1"], df["n2"])))
 
 
+def _direct_trials() -> dict[str, float]:
+    """Randomised trials in ME/CFS populations and their sizes (Cox 1991; Saligan 2026, both sequences)."""
+    e = cox_effects()
+    sal = outcomes()
+    sal = sal[(sal["study"] == "saligan2026") & (sal["timepoint"] == "day 3, period 1")]
+    return {"cox1991": float(e["n1"] + e["n2"]), "saligan2026": float(sal["n"].sum())}
+
+
 def grade_ratings() -> list:
     """The three computed Summary-of-Findings ratings (amantadine/MS, magnesium/CFS, overall ME/CFS)."""
     from . import grade
@@ -698,7 +706,7 @@ def grade_ratings() -> list:
         grade.rate_publication_bias(small_positive_pre_registration=True),
     ])
     # 3. the overall answer for ME/CFS: the randomised trials in ME/CFS populations, no pooled estimate
-    direct = {"cox1991": 32.0, "saligan2026": 10.0}
+    direct = _direct_trials()
     pops = populations()
     allw = grade.rate("NMDA-modulating drugs for fatigue in ME/CFS: the overall answer", [
         grade.rate_risk_of_bias(direct, ov),
@@ -831,3 +839,34 @@ def fibromyalgia_forest():
     return forest_rows_plot(labels, f["rr"], f["rr_low"], f["rr_high"], xlabel="risk ratio (log scale)", log=True, null=1.0,
                             rob_domains=m, pooled=None, favours=("favours midazolam", "favours S-ketamine"),
                             title="Noppers 2011: >50% pain relief, S-ketamine vs midazolam")
+
+
+def sof_rows() -> list[dict]:
+    """The three computed Summary-of-Findings rows: question, participants (studies), effect, rating.
+
+    The plain-language statement uses GRADE's wording for the computed level.
+    """
+    ama, mg, allw = grade_ratings()
+    res = amantadine_pool()
+    eff = amantadine_effects()
+    e = cox_effects()
+    lead = {"high": "", "moderate": "probably ", "low": "may ", "very low": ""}
+
+    def plain(r, what):
+        if r.level == "very low":
+            return f"We are very uncertain whether {what}."
+        return f"{what[0].upper()}{what[1:]} {lead[r.level]}".strip() + "."
+
+    return [
+        {"id": "amantadine-ms-fatigue", "question": ama.outcome, "rating": ama,
+         "participants": f"{_participants(eff)} ({res.k} studies)",
+         "effect": f"SMD {fmt.ci(res.estimate, res.ci_low, res.ci_high, 2)}; 95% prediction interval {fmt.interval(res.pi_low, res.pi_high, 2)}",
+         "plain": plain(ama, "amantadine reduces fatigue in multiple sclerosis; the largest, best-run trial found no benefit, and MS is not ME/CFS")},
+        {"id": "magnesium-cfs", "question": mg.outcome, "rating": mg, "participants": f"{e['n1'] + e['n2']} (1 study)",
+         "effect": f"Said they benefited: {e['a']}/{e['n1']} vs {e['c']}/{e['n2']}; RR {fmt.ci(e['rr'], e['rr_low'], e['rr_high'], 2)}",
+         "plain": plain(mg, "intramuscular magnesium helps people with CFS; one small 1991 trial has never been repeated")},
+        {"id": "nmda-mecfs-overall", "question": allw.outcome, "rating": allw,
+         "participants": f"{sum(_direct_trials().values()):.0f} ({len(_direct_trials())} randomised studies)",
+         "effect": "Not estimable: one trial each of two different drugs (magnesium, ketamine) with different outcomes",
+         "plain": plain(allw, "any NMDA-modulating drug reduces fatigue in ME/CFS")},
+    ]

@@ -259,3 +259,14 @@ def test_indirectness_uses_the_review_population_column():
     for sid, pop in st.items():
         assert pops[sid] == pop
     assert {s for s, p in pops.items() if p == "ME/CFS"} >= {"cox1991", "plioplys1997"}
+
+
+def test_computed_summary_of_findings_rows():
+    from mecfs_evidence import certainty
+
+    sof = certainty.computed_findings()
+    ratings = analyses.grade_ratings()
+    assert len(sof) == 3
+    assert [s.split(" ", 1)[1].lower() for s in sof["Certainty"]] == [r.level for r in ratings]
+    assert sof["Participants (studies)"].tolist() == ["270 (4 studies)", "32 (1 study)", "42 (2 randomised studies)"]
+    assert all(p.startswith("We are very uncertain") for p, r in zip(sof["What it means"], ratings) if r.level == "very low")
