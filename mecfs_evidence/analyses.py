@@ -784,6 +784,11 @@ def chapter_numbers() -> dict[str, str]:
         reg = data.load("registered_trials").set_index("id")
         out["fetem_n"] = fmt.count(int(reg.loc["fetem", "planned_n"]))
         out["inkling_n"] = fmt.count(int(reg.loc["inkling-ms", "planned_n"]))
+    miss = amantadine_missing()
+    out["n_cannot_enter"] = fmt.count(int(miss["Consequence"].isin(["not poolable", "used in the responder analysis"]).sum()))
+    out["n_enter_assumed"] = fmt.count(len(miss) - int(miss["Consequence"].isin(["not poolable", "used in the responder analysis"]).sum()))
+    out["cox_total"] = fmt.count(int(_row("cox1991-benefit-contrast")["total"]))
+    out["fitz_n"] = fmt.count(int(_row("fitzgerald2021-mfis-d28-contrast")["total"]))
     m = murray_responders()
     out["murray_rr"] = fmt.ci(m["rr"], m["rr_low"], m["rr_high"], 2)
     out["murray_counts"] = f"{m['events_drug']} of {m['n']} vs {m['events_placebo']} of {m['n']}"
