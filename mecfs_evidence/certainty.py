@@ -38,7 +38,7 @@ __all__ = [
     "LEVELS", "DOMAINS", "SYMBOLS", "CertaintyDataError", "Footnote", "SummaryOfFindings",
     "expected_certainty", "check_ratings", "ratings", "rating_steps", "evidence_profile_table",
     "format_result", "summary_of_findings", "sof_short_table", "what_would_change_table",
-    "key_findings", "unchecked_table", "verification_counts",
+    "key_findings", "unchecked_table", "verification_counts", "computed_findings",
 ]
 
 #: GRADE certainty levels, highest first.
@@ -630,3 +630,24 @@ def verification_counts() -> dict[str, str]:
     for res in ("confirmed", "corrected", "could not be checked", "not found"):
         out[res.replace(" ", "_")] = str(int((log["result"] == res).sum()))
     return out
+
+
+def computed_findings() -> pd.DataFrame:
+    """Summary-of-Findings rows whose GRADE ratings are computed from the extracted trial data.
+
+    The domains come from :func:`mecfs_evidence.grade` rules applied to the pooled analyses of
+    :mod:`mecfs_evidence.analyses` (risk of bias weighted by analysis weight, I² and the prediction
+    interval, the CI against the MID and the optimal information size, the population column of
+    ``studies``, and the registry check). Same columns as the typed Summary of Findings.
+    """
+    from . import analyses
+
+    rows = []
+    for r in analyses.sof_rows():
+        rt = r["rating"]
+        rows.append({"Question": r["question"], "Participants (studies)": r["participants"],
+                     "Effect (95% CI)": r["effect"],
+                     "Certainty": f"{SYMBOLS[rt.level]} {rt.level.capitalize()}",
+                     "Rated down for (computed)": "; ".join(rt.footnotes()) or "nothing",
+                     "What it means": r["plain"]})
+    return pd.DataFrame(rows)
