@@ -101,6 +101,7 @@ class BayesResult:
         return self.tau_ci_high ** 2
 
     i2 = i2_ci_low = i2_ci_high = h2 = q = q_df = q_p = None
+    tau2_ci_high_capped = tau2_local_maxima = None
 
     @property
     def back_transformed(self) -> dict:

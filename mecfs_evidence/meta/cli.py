@@ -12,9 +12,17 @@ are null. BAYES: estimate/se/ci = posterior median/SD/95% credible interval of m
 posterior predictive interval of a new study's effect, tau2 (and its ci) = posterior median (and
 95% credible interval) of tau²; I², Q and their intervals are null.
 
+``-`` as FILE.csv reads standard input.
+
 Bad input: exit status 2 and one line on stderr naming the file, the row (and study) and the
 column; nothing on stdout. Rows are numbered from 1 for the first data row (the header is not a
-row). Heavy modules (scipy, the engine) are imported only after the input has been validated.
+row). Refused: a row with more or fewer cells than the header (an unquoted thousands separator
+or decimal comma splits a number), numbers that are not plain decimals (``1_8``, ``1,5``,
+``inf``, ``nan``), special files (devices, sockets: only regular files and pipes are read),
+input larger than :data:`MAX_BYTES` (64 MiB), and data whose result would not be a finite
+number (also exit 2, one line: "cannot pool: ..."). Study names are printed without control
+characters or ANSI escape sequences. Heavy modules (scipy, the engine) are imported only after
+the input has been validated.
 """
 from __future__ import annotations
 
@@ -22,7 +30,11 @@ import csv
 import io
 import json
 import math
+import os
+import re
+import stat
 import sys
+import unicodedata
 
 COUNT_COLUMNS = ("events", "total")
 GENERIC_COLUMNS = ("yi", "vi")
@@ -35,7 +47,7 @@ class InputError(Exception):
 def register(subparsers) -> None:
     p = subparsers.add_parser("pool", help="meta-analysis of a CSV of studies",
                               description="Pool studies from a CSV file (study + events,total or yi,vi).")
-    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("file", metavar="FILE.csv", help="the CSV file ('-' reads standard input)")
     p.add_argument("--measure", type=str.upper, choices=["PLO", "PAS", "PR", "GEN"], default=None,
                    help="effect size (default PLO for counts, GEN for yi,vi)")
     p.add_argument("--method", type=str.upper, choices=["FE", "REML", "PM", "DL", "GLMM", "BAYES"],
@@ -62,10 +74,13 @@ def _where(path, row, study, col):
 def _number(path, row, study, col, text):
     if text is None or text.strip() == "":
         raise InputError(f"{_where(path, row, study, col)}: blank cell")
-    try:
-        val = float(text.strip())
-    except ValueError:
-        raise InputError(f"{_where(path, row, study, col)}: not a number: {text.strip()!r}") from None
+    t = text.strip()
+    if t.lower() in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"):
+        raise InputError(f"{_where(path, row, study, col)}: not a finite number: {clean(t)!r}")
+    if not _NUMBER.fullmatch(t):
+        raise InputError(f"{_where(path, row, study, col)}: not a number: {clean(t)!r} (digits with an optional "
+                         "sign, decimal point and exponent; no separators)")
+    val = float(t)
     if not math.isfinite(val):
         raise InputError(f"{_where(path, row, study, col)}: not a finite number: {text.strip()!r}")
     return val
@@ -80,38 +95,95 @@ def _count(path, row, study, col, text):
     return int(val)
 
 
-def read_table(path: str):
-    """Read and validate FILE.csv -> (kind, labels, a, b) with kind "counts" or "generic"."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+#: Largest input accepted, in bytes (a CSV of 1,000,000 studies is about 40 MB).
+MAX_BYTES = 64 * 1024 * 1024
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean(text: str) -> str:
+    """``text`` without ANSI escape sequences and other control or format characters."""
+    text = _ANSI.sub("", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch == " ")
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of ``path`` (``-``: standard input), refusing special files and more than
+    :data:`MAX_BYTES`."""
+    limit = f"the input limit is {MAX_BYTES // (1024 * 1024)} MiB"
+    if path == "-":
+        raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+    else:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise InputError(f"{clean(path)}: no such file") from None
+        except OSError as exc:
+            raise InputError(f"{clean(path)}: cannot read: {exc.strerror or exc}") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{clean(path)}: is a directory, not a CSV file")
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise InputError(f"{clean(path)}: not a regular file or pipe (a device or socket cannot be read as CSV)")
+        if stat.S_ISREG(st.st_mode) and st.st_size > MAX_BYTES:
+            raise InputError(f"{clean(path)}: file too large ({st.st_size:,} bytes; {limit})")
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{clean(path)}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{display_name(path)}: input too large (more than {MAX_BYTES:,} bytes; {limit})")
+    return raw
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else clean(path)
+
+
+def read_rows(path: str):
+    """Header (stripped) and data rows of a CSV file; every row has as many cells as the header."""
+    raw = read_bytes(path)
+    name = display_name(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"{path}: not a UTF-8 text file (bad byte at line {line})") from None
+        raise InputError(f"{name}: not a UTF-8 text file (bad byte at line {line})") from None
     if "\x00" in text:
-        raise InputError(f"{path}: not a CSV text file (contains NUL bytes)")
+        raise InputError(f"{name}: not a CSV text file (contains NUL bytes)")
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise InputError(f"{path}: not a valid CSV file ({exc})") from None
+        raise InputError(f"{name}: not a valid CSV file ({exc})") from None
     rows = [r for r in rows if any(c.strip() for c in r)]  # skip blank lines
     if not rows:
-        raise InputError(f"{path}: empty file (expected a header with 'study' and events,total or yi,vi)")
-    header = [h.strip() for h in rows[0]]
+        raise InputError(f"{name}: empty file (expected a header with 'study' and events,total or yi,vi)")
+    header = [clean(h).strip() for h in rows[0]]
+    return name, header, rows[1:]
+
+
+def _check_length(name, r, rec, header, i_study):
+    if len(rec) == len(header):
+        return
+    study = clean(rec[i_study]).strip() if i_study < len(rec) else None
+    if len(rec) < len(header):
+        col = header[len(rec)]
+        raise InputError(f"{_where(name, r, study, col)}: missing cell (the row has {len(rec)} cells, "
+                         f"the header {len(header)} columns)")
+    raise InputError(f"{_where(name, r, study, None)}, column {len(header) + 1} (beyond the header): "
+                     f"the row has {len(rec)} cells but the header has {len(header)} columns "
+                     "(an unquoted comma inside a number, e.g. a thousands separator or a decimal comma?)")
+
+
+def read_table(path: str):
+    """Read and validate FILE.csv -> (kind, labels, a, b) with kind "counts" or "generic"."""
+    name, header, data = read_rows(path)
     lower = [h.lower() for h in header]
     if "study" not in lower:
-        raise InputError(f"{path}: missing column 'study' (header: {','.join(header)})")
+        raise InputError(f"{name}: missing column 'study' (header: {','.join(header)})")
     dup = sorted({h for h in lower if lower.count(h) > 1 and h in ("study",) + COUNT_COLUMNS + GENERIC_COLUMNS})
     if dup:
-        raise InputError(f"{path}: column {dup[0]!r} appears more than once in the header")
+        raise InputError(f"{name}: column {dup[0]!r} appears more than once in the header")
     has_counts = [c in lower for c in COUNT_COLUMNS]
     has_generic = [c in lower for c in GENERIC_COLUMNS]
     if all(has_counts):
@@ -120,46 +192,44 @@ def read_table(path: str):
         kind, cols = "generic", GENERIC_COLUMNS
     elif any(has_counts):
         miss = COUNT_COLUMNS[has_counts.index(False)]
-        raise InputError(f"{path}: missing column {miss!r} (need events and total, or yi and vi)")
+        raise InputError(f"{name}: missing column {miss!r} (need events and total, or yi and vi)")
     elif any(has_generic):
         miss = GENERIC_COLUMNS[has_generic.index(False)]
-        raise InputError(f"{path}: missing column {miss!r} (need events and total, or yi and vi)")
+        raise InputError(f"{name}: missing column {miss!r} (need events and total, or yi and vi)")
     else:
-        raise InputError(f"{path}: missing columns 'events','total' (or 'yi','vi')")
-    data = rows[1:]
+        raise InputError(f"{name}: missing columns 'events','total' (or 'yi','vi')")
     if not data:
-        raise InputError(f"{path}: header but no data rows")
+        raise InputError(f"{name}: header but no data rows")
     i_study = lower.index("study")
     i_a, i_b = lower.index(cols[0]), lower.index(cols[1])
     labels, a_vals, b_vals, seen = [], [], [], {}
     for r, rec in enumerate(data, start=1):
-        def cell(i):
-            return rec[i] if i < len(rec) else None
-        study = (cell(i_study) or "").strip()
+        _check_length(name, r, rec, header, i_study)
+        study = clean(rec[i_study]).strip()
         if not study:
-            raise InputError(f"{_where(path, r, None, 'study')}: blank study name")
+            raise InputError(f"{_where(name, r, None, 'study')}: blank study name")
         if study in seen:
-            raise InputError(f"{_where(path, r, study, 'study')}: duplicate study name (also row {seen[study]})")
+            raise InputError(f"{_where(name, r, study, 'study')}: duplicate study name (also row {seen[study]})")
         seen[study] = r
         if kind == "counts":
-            x = _count(path, r, study, "events", cell(i_a))
-            n = _count(path, r, study, "total", cell(i_b))
+            x = _count(name, r, study, "events", rec[i_a])
+            n = _count(name, r, study, "total", rec[i_b])
             if n == 0:
-                raise InputError(f"{_where(path, r, study, 'total')}: total must be at least 1")
+                raise InputError(f"{_where(name, r, study, 'total')}: total must be at least 1")
             if x > n:
-                raise InputError(f"{_where(path, r, study, 'events')}: events ({x}) exceed total ({n})")
+                raise InputError(f"{_where(name, r, study, 'events')}: events ({x}) exceed total ({n})")
             a_vals.append(x)
             b_vals.append(n)
         else:
-            y = _number(path, r, study, "yi", cell(i_a))
-            v = _number(path, r, study, "vi", cell(i_b))
+            y = _number(name, r, study, "yi", rec[i_a])
+            v = _number(name, r, study, "vi", rec[i_b])
             if v <= 0:
-                raise InputError(f"{_where(path, r, study, 'vi')}: sampling variance must be > 0, got {cell(i_b).strip()}")
+                raise InputError(f"{_where(name, r, study, 'vi')}: sampling variance must be > 0, got {rec[i_b].strip()}")
             a_vals.append(y)
             b_vals.append(v)
         labels.append(study)
     if len(labels) < 2:
-        raise InputError(f"{path}: only {len(labels)} study; pooling needs at least 2")
+        raise InputError(f"{name}: only {len(labels)} study; pooling needs at least 2")
     return kind, labels, a_vals, b_vals
 
 
@@ -168,7 +238,9 @@ def read_table(path: str):
 # ---------------------------------------------------------------------------------------------
 
 def _f(x, nd=4):
-    return "—" if x is None else f"{x:.{nd}f}"
+    if x is None:
+        return "—"
+    return f"{x:.{nd}g}" if x != 0 and not (1e-3 <= abs(x) < 1e7) else f"{x:.{nd}f}"
 
 
 def _pct(x):
@@ -200,11 +272,12 @@ def format_text(d: dict, path: str, labels) -> str:
             rows.append(("  as proportion", "", _pct(bt["pi_low"]), _pct(bt["pi_high"])))
     rows.append(("standard error" if not bayes else "posterior SD of mu", _f(d["se"]), "", ""))
     if d["method"] != "FE":
+        capped = "> " if d.get("tau2_ci_high_capped") else ""
         rows.append(("tau²" + (" (posterior median)" if bayes else ""), _f(d["tau2"]), _f(d["tau2_ci_low"]),
-                     _f(d["tau2_ci_high"])))
+                     capped + _f(d["tau2_ci_high"])))
     if d["i2"] is not None:
         rows.append(("I²", f"{d['i2']:.1f}%", "—" if d["i2_ci_low"] is None else f"{d['i2_ci_low']:.1f}%",
-                     "—" if d["i2_ci_high"] is None else f"{d['i2_ci_high']:.1f}%"))
+                     "—" if d["i2_ci_high"] is None else f"{capped}{d['i2_ci_high']:.1f}%"))
     if d["q"] is not None:
         rows.append((f"Cochran's Q (df = {d['q_df']})", _f(d["q"]), f"p = {d['q_p']:.4f}", ""))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
@@ -214,47 +287,79 @@ def format_text(d: dict, path: str, labels) -> str:
             lines.append("  " + "-" * (sum(w) + 6))
     if d["method"] not in ("FE", "GLMM", "BAYES"):
         lines += ["", "  tau² interval: Q-profile; I² interval derived from it."]
+        if d.get("tau2_ci_high_capped"):
+            lines.append("  '>': the upper bound lies beyond the search limit; the true bound is larger.")
+    if (d.get("tau2_local_maxima") or 1) > 1:
+        others = ", ".join(f"{o['tau2']:.4g} (log-likelihood {o['loglik']:.4f})" for o in d.get("tau2_other_maxima", []))
+        lines.append(f"  note: the restricted likelihood has {d['tau2_local_maxima']} local maxima in tau²; the "
+                     f"global one is reported; other local maxima: tau² = {others}.")
     return "\n".join(lines)
+
+
+def _all_finite(obj) -> bool:
+    if isinstance(obj, float):
+        return math.isfinite(obj)
+    if isinstance(obj, dict):
+        return all(_all_finite(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return all(_all_finite(v) for v in obj)
+    return True
 
 
 def run(args) -> int:
     path = args.file
+    name = display_name(path)
     try:
         kind, labels, a, b = read_table(path)
         measure = args.measure
         if kind == "counts":
             measure = measure or "PLO"
             if measure == "GEN":
-                raise InputError(f"{path}: --measure GEN needs columns yi,vi (file has events,total)")
+                raise InputError(f"{name}: --measure GEN needs columns yi,vi (file has events,total)")
         else:
             measure = measure or "GEN"
             if args.method == "GLMM":
-                raise InputError(f"{path}: missing column 'events' (GLMM needs counts: events,total)")
+                raise InputError(f"{name}: missing column 'events' (GLMM needs counts: events,total)")
         if args.method == "GLMM" and measure != "PLO":
-            raise InputError(f"{path}: --method GLMM models the logit scale; use --measure PLO")
+            raise InputError(f"{name}: --method GLMM models the logit scale; use --measure PLO")
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
+        import warnings
+
+        import numpy as np
+
         from . import models as pooling
 
-        if kind == "counts":
-            es = pooling.escalc(measure, events=a, total=b, labels=labels)
-        else:
-            es = pooling.escalc("GEN", yi=a, vi=b, labels=labels)
-            if measure != "GEN":
-                es = pooling.EffectSizes(measure, es.yi, es.vi, es.labels)
-        if args.method == "GLMM":
-            res = pooling.glmm(a, b, labels=labels)
-        elif args.method == "BAYES":
-            res = pooling.bayes(es)
-        else:
-            res = pooling.pool(es, method=args.method, ci=args.ci)
-        d = res.to_dict()
-        out = json.dumps(d, indent=2, allow_nan=False) if args.format == "json" else format_text(d, path, labels)
-    except Exception as exc:  # numerical failure: one line, no traceback, nothing on stdout
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {path}: analysis failed: {msg}", file=sys.stderr)
+        # The engine guards its own arithmetic (tests run it with warnings as errors); any
+        # floating-point event left here must not reach stderr, and a non-finite number in the
+        # result is refused below.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if kind == "counts":
+                es = pooling.escalc(measure, events=a, total=b, labels=labels)
+            else:
+                es = pooling.escalc("GEN", yi=a, vi=b, labels=labels)
+                if measure != "GEN":
+                    es = pooling.EffectSizes(measure, es.yi, es.vi, es.labels)
+            if args.method == "GLMM":
+                res = pooling.glmm(a, b, labels=labels)
+            elif args.method == "BAYES":
+                res = pooling.bayes(es)
+            else:
+                res = pooling.pool(es, method=args.method, ci=args.ci)
+            d = res.to_dict()
+        if not _all_finite(d):
+            raise ValueError("the result is not a finite number: the data are outside what double precision can pool")
+        out = json.dumps(d, indent=2, allow_nan=False) if args.format == "json" else format_text(d, name, labels)
+    except (ValueError, ArithmeticError) as exc:  # refused: one line, no traceback, nothing on stdout
+        msg = clean(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
+        print(f"error: {name}: cannot pool: {msg}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an engine failure (a bug): still one line
+        msg = clean(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
+        print(f"error: {name}: analysis failed: {msg}", file=sys.stderr)
         return 1
     sys.stdout.write(out + "\n")
     return 0

@@ -14,7 +14,7 @@ __all__ = ["PoolResult", "DICT_KEYS", "back_transform"]
 #: Keys of :meth:`PoolResult.to_dict` (and of the CLI's JSON), in order.
 DICT_KEYS = ("k", "measure", "method", "ci_method", "estimate", "se", "ci_low", "ci_high", "pi_low",
              "pi_high", "tau2", "tau2_ci_low", "tau2_ci_high", "i2", "i2_ci_low", "i2_ci_high", "q",
-             "q_df", "q_p")
+             "q_df", "q_p", "tau2_ci_high_capped", "tau2_local_maxima")
 
 def _maybe(x):
     return None if x is None else float(x)
@@ -63,6 +63,14 @@ class PoolResult:
     events: np.ndarray | None = None
     total: np.ndarray | None = None
     notes: tuple = field(default=())
+    #: True when the Q-profile bound lies beyond a caller's ``tau2_max`` (then the bound is
+    #: ``tau2_max`` and means "at least"); None when there is no tau² interval.
+    tau2_ci_low_capped: bool | None = None
+    tau2_ci_high_capped: bool | None = None
+    #: REML only: the number of distinct local maxima of the restricted likelihood on [0, inf)
+    #: (the global one is reported) and the others as ((tau2, loglik), ...).
+    tau2_local_maxima: int | None = None
+    tau2_other_maxima: tuple = field(default=())
 
     @property
     def tau(self) -> float:
@@ -77,9 +85,11 @@ class PoolResult:
         d: dict[str, Any] = {}
         for key in DICT_KEYS:
             val = getattr(self, key)
-            if isinstance(val, (np.floating, np.integer)):
+            if isinstance(val, (np.floating, np.integer, np.bool_)):
                 val = val.item()
             d[key] = val
+        if self.tau2_other_maxima:
+            d["tau2_other_maxima"] = [{"tau2": float(t), "loglik": float(ll)} for t, ll in self.tau2_other_maxima]
         if self.measure in PROPORTION_MEASURES:
             d["back_transformed"] = back_transform(self)
         return d
