@@ -161,6 +161,62 @@ def reml_score(tau2, y, v):
     return 0.5 * (float(np.dot(wr, wr)) - sw + sww / sw)
 
 
+def _group_fit(t, y, v, g, L):
+    w = 1.0 / (v + t)
+    sw = np.bincount(g, weights=w, minlength=L)
+    b = np.bincount(g, weights=w * y, minlength=L) / sw
+    r = y - b[g]
+    return w, sw, b, r
+
+
+def q_gen_groups(t, y, v, g, L):
+    """Residual heterogeneity Q_E(t) of the model with one mean per subgroup."""
+    w, _, _, r = _group_fit(t, y, v, g, L)
+    return float(np.dot(w, r * r))
+
+
+def reml_loglik_groups(t, y, v, g, L):
+    """Restricted log-likelihood of the subgroup model (metafor's ``logLik`` with
+    ``mods = ~ factor(g)``): ``-1/2 [(k-L) log 2 pi - sum log n_g + sum log(v+t) + sum log W_g + Q_E]``."""
+    w, sw, _, r = _group_fit(t, y, v, g, L)
+    k = y.size
+    ng = np.bincount(g, minlength=L)
+    return -0.5 * ((k - L) * math.log(2 * math.pi) - float(np.sum(np.log(ng))) + float(np.sum(np.log(v + t)))
+                   + float(np.sum(np.log(sw))) + float(np.dot(w, r * r)))
+
+
+def reml_score_groups(t, y, v, g, L):
+    w, sw, _, r = _group_fit(t, y, v, g, L)
+    wr = w * r
+    sww = np.bincount(g, weights=w * w, minlength=L)
+    return 0.5 * (float(np.dot(wr, wr)) - float(w.sum()) + float(np.sum(sww / sw)))
+
+
+def tau2_dl_groups(y, v, g, L):
+    """DerSimonian-Laird tau² of the subgroup model (metafor's ``method="DL"`` with moderators)."""
+    k = y.size
+    q = q_gen_groups(0.0, y, v, g, L)
+    w = 1.0 / v
+    sw = np.bincount(g, weights=w, minlength=L)
+    sww = np.bincount(g, weights=w * w, minlength=L)
+    c = float(w.sum()) - float(np.sum(sww / sw))
+    return max(0.0, (q - (k - L)) / c) if c > 0 else 0.0
+
+
+def tau2_pm_groups(y, v, g, L):
+    """Paule-Mandel tau² of the subgroup model: the root of Q_E(t) = k - L."""
+    from scipy.optimize import brentq
+
+    k = y.size
+    if q_gen_groups(0.0, y, v, g, L) <= k - L:
+        return 0.0
+    _, _, b, r0 = _group_fit(0.0, y, v, g, L)
+    hi = float(np.sum((y - np.bincount(g, weights=y, minlength=L)[g] / np.bincount(g, minlength=L)[g]) ** 2)) \
+        / (k - L) * (1.0 + 1e-9) + 1e-300
+    root, _ = brentq(lambda t: q_gen_groups(t, y, v, g, L) - (k - L), 0.0, hi, **_BRENT)
+    return float(root)
+
+
 def _grid_eval(ts, y, v):
     """(score, loglik) at every grid point, vectorized in blocks (sums by matrix products; the
     cancellation in them is harmless on centred, unit-scale data, and every root is then refined
@@ -198,21 +254,42 @@ class RemlFit(NamedTuple):
     other_maxima: tuple         # ((tau2, loglik), ...) of the other local maxima, best first
 
 
-def reml(y, v) -> RemlFit:
+def reml(y, v, g=None) -> RemlFit:
     """Global maximum of the restricted likelihood on [0, inf); ``y, v`` normalized (see
-    :func:`normalize`). See the module docstring for the algorithm."""
+    :func:`normalize`). See the module docstring for the algorithm.
+
+    ``g`` (optional): integer subgroup codes 0..L-1 for the mixed-effects model with one mean
+    per subgroup and a common tau² (metafor ``rma(yi, vi, mods = ~ factor(g))``)."""
     from scipy.optimize import brentq, minimize_scalar
 
     k = y.size
     vmin, vmax = float(v.min()), float(v.max())
-    rng = float(y.max() - y.min())
-    upper = max(vmax, 8.0 * rng * rng) * 1.5
+    if g is None:
+        rng = float(y.max() - y.min())
+        upper = max(vmax, 8.0 * rng * rng) * 1.5
+        score, loglik = reml_score, reml_loglik
+        args = (y, v)
+    else:
+        g = np.asarray(g, dtype=int)
+        L = int(g.max()) + 1
+        if k - L < 1:
+            raise ValueError("the subgroup model needs more studies than subgroups")
+        means = np.bincount(g, weights=y, minlength=L) / np.bincount(g, minlength=L)
+        rng = float(np.max(np.abs(y - means[g]))) * 2
+        # for t >= max v: sum w² r² <= k rng²/t² and tr(P) >= (k - L)/(4t)
+        upper = max(vmax, 4.0 * k / (k - L) * rng * rng) * 1.5
+        score, loglik = reml_score_groups, reml_loglik_groups
+        args = (y, v, g, L)
     lower = 1e-3 * vmin
-    if upper <= lower:  # all y equal: S(t) < 0 everywhere, the maximum is at 0
-        return RemlFit(0.0, reml_loglik(0.0, y, v), 1, ())
+    if upper <= lower:  # no residual spread: S(t) < 0 everywhere, the maximum is at 0
+        return RemlFit(0.0, loglik(0.0, *args), 1, ())
     n = _grid_size(k)
     ts = np.concatenate([[0.0], np.geomspace(lower, upper, n)])
-    sc, ll = _grid_eval(ts, y, v)
+    if g is None:
+        sc, ll = _grid_eval(ts, y, v)
+    else:
+        sc = np.array([score(t, *args) for t in ts])
+        ll = np.array([loglik(t, *args) for t in ts])
     cands = []  # (tau2, kind)
     if sc[0] <= 0:
         cands.append(0.0)
@@ -221,20 +298,20 @@ def reml(y, v) -> RemlFit:
         if sc[j + 1] == 0:
             cands.append(b)
             continue
-        root, _ = brentq(reml_score, a, b, args=(y, v), **_BRENT)
+        root, _ = brentq(score, a, b, args=args, **_BRENT)
         cands.append(float(root))
     # safety net: the best grid point, polished
     jb = int(np.argmax(ll))
     if jb > 0:
         a = float(ts[jb - 1])
         b = float(ts[min(jb + 1, ts.size - 1)])
-        opt = minimize_scalar(lambda t: -reml_loglik(t, y, v), bounds=(a, b), method="bounded",
+        opt = minimize_scalar(lambda t: -loglik(t, *args), bounds=(a, b), method="bounded",
                               options={"xatol": 1e-12 * b, "maxiter": 500})
         cands.append(float(opt.x))
     else:
         cands.append(0.0)
     cands = sorted(set(cands))
-    lls = [reml_loglik(t, y, v) for t in cands]
+    lls = [loglik(t, *args) for t in cands]
     # distinct local maxima: two candidates are the same maximum unless ll dips between them
     maxima = []  # (t, ll)
     for t, l in zip(cands, lls):
