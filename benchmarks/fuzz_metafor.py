@@ -78,6 +78,8 @@ def compare(verbose=False):
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         for ds in data:
+            if verbose:
+                print(ds["id"], flush=True)
             r = ref[ds["id"]]
             counts = "events" in ds
             es = escalc("PLO", events=ds["events"], total=ds["total"]) if counts else \

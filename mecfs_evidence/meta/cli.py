@@ -46,10 +46,16 @@ class InputError(Exception):
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("pool", help="meta-analysis of a CSV of studies",
-                              description="Pool studies from a CSV file (study + events,total or yi,vi).")
+                              description="Pool studies from a CSV file (see the input columns below).",
+                              epilog="Input columns: PLO/PAS/PR: study,events,total; GEN: study,yi,vi; "
+                                     "SMD/MD: study,m1,sd1,n1,m2,sd2,n2 (group 1 = intervention); SMD from t "
+                                     "statistics: study,t,n1,n2; RR/OR/RD: study,events1,total1,events2,total2. "
+                                     "Any measure also accepts precomputed study,yi,vi on its analysis scale.")
     p.add_argument("file", metavar="FILE.csv", help="the CSV file ('-' reads standard input)")
-    p.add_argument("--measure", type=str.upper, choices=["PLO", "PAS", "PR", "GEN"], default=None,
-                   help="effect size (default PLO for counts, GEN for yi,vi)")
+    p.add_argument("--measure", type=str.upper, choices=["PLO", "PAS", "PR", "GEN", "SMD", "MD", "RR", "OR", "RD"],
+                   default=None, help="effect size (default PLO for events,total, GEN for yi,vi, SMD for t)")
+    p.add_argument("--subgroup", metavar="COLUMN", default=None,
+                   help="subgroup analysis by this column (FE, REML, PM, DL)")
     p.add_argument("--method", type=str.upper, choices=["FE", "REML", "PM", "DL", "GLMM", "BAYES"],
                    default="REML", help="estimator (default REML)")
     p.add_argument("--ci", type=str.lower, choices=["z", "hksj", "hksj-mod"], default="hksj",
@@ -175,34 +181,77 @@ def _check_length(name, r, rec, header, i_study):
                      "(an unquoted comma inside a number, e.g. a thousands separator or a decimal comma?)")
 
 
-def read_table(path: str):
-    """Read and validate FILE.csv -> (kind, labels, a, b) with kind "counts" or "generic"."""
+#: Input layouts: name -> ((column, kind), ...); kinds: number, positive (> 0), sd (>= 0),
+#: count (whole, >= 0), n (whole, >= 1).
+LAYOUTS = {
+    "counts": (("events", "count"), ("total", "n")),
+    "generic": (("yi", "number"), ("vi", "positive")),
+    "means": (("m1", "number"), ("sd1", "sd"), ("n1", "n"), ("m2", "number"), ("sd2", "sd"), ("n2", "n")),
+    "tstat": (("t", "number"), ("n1", "n"), ("n2", "n")),
+    "two_counts": (("events1", "count"), ("total1", "n"), ("events2", "count"), ("total2", "n")),
+}
+#: Layouts each measure accepts, and the default measure of each layout.
+MEASURE_LAYOUTS = {"PLO": ("counts", "generic"), "PAS": ("counts", "generic"), "PR": ("counts", "generic"),
+                   "GEN": ("generic",), "SMD": ("means", "tstat", "generic"), "MD": ("means", "generic"),
+                   "RR": ("two_counts", "generic"), "OR": ("two_counts", "generic"), "RD": ("two_counts", "generic")}
+DEFAULT_MEASURE = {"counts": "PLO", "generic": "GEN", "tstat": "SMD"}
+_LAYOUT_ORDER = ("two_counts", "means", "tstat", "counts", "generic")
+
+
+def _detect_layout(name, lower, header, measure):
+    present = [lay for lay in _LAYOUT_ORDER if all(c in lower for c, _ in LAYOUTS[lay])]
+    allowed = MEASURE_LAYOUTS[measure] if measure else _LAYOUT_ORDER
+    for lay in present:
+        if lay in allowed:
+            return lay
+    want = " or ".join(",".join(c for c, _ in LAYOUTS[lay]) for lay in allowed)
+    # name the first missing column of the closest layout
+    best = max(allowed, key=lambda lay: sum(c in lower for c, _ in LAYOUTS[lay]))
+    miss = next(c for c, _ in LAYOUTS[best] if c not in lower)
+    what = f" for --measure {measure}" if measure else ""
+    raise InputError(f"{name}: missing column {miss!r}{what} (need study and {want}; header: {','.join(header)})")
+
+
+def _cell_value(name, r, study, col, kind, text):
+    if kind in ("count", "n"):
+        val = _count(name, r, study, col, text)
+        if kind == "n" and val == 0:
+            raise InputError(f"{_where(name, r, study, col)}: {col} must be at least 1")
+        return val
+    val = _number(name, r, study, col, text)
+    if kind == "positive" and val <= 0:
+        raise InputError(f"{_where(name, r, study, col)}: sampling variance must be > 0, got {clean(text.strip())}")
+    if kind == "sd" and val < 0:
+        raise InputError(f"{_where(name, r, study, col)}: a standard deviation must not be negative, got {clean(text.strip())}")
+    return val
+
+
+def read_studies(path: str, measure: str | None = None, subgroup: str | None = None):
+    """Read and validate FILE.csv -> ``(layout, labels, columns, groups)``: ``columns`` maps each
+    column of the layout to a list of numbers; ``groups`` is the subgroup label per study (None
+    without ``subgroup``)."""
     name, header, data = read_rows(path)
     lower = [h.lower() for h in header]
     if "study" not in lower:
         raise InputError(f"{name}: missing column 'study' (header: {','.join(header)})")
-    dup = sorted({h for h in lower if lower.count(h) > 1 and h in ("study",) + COUNT_COLUMNS + GENERIC_COLUMNS})
+    layout = _detect_layout(name, lower, header, measure)
+    spec = LAYOUTS[layout]
+    wanted = ("study",) + tuple(c for c, _ in spec)
+    dup = sorted({h for h in lower if lower.count(h) > 1 and h in wanted})
     if dup:
         raise InputError(f"{name}: column {dup[0]!r} appears more than once in the header")
-    has_counts = [c in lower for c in COUNT_COLUMNS]
-    has_generic = [c in lower for c in GENERIC_COLUMNS]
-    if all(has_counts):
-        kind, cols = "counts", COUNT_COLUMNS
-    elif all(has_generic):
-        kind, cols = "generic", GENERIC_COLUMNS
-    elif any(has_counts):
-        miss = COUNT_COLUMNS[has_counts.index(False)]
-        raise InputError(f"{name}: missing column {miss!r} (need events and total, or yi and vi)")
-    elif any(has_generic):
-        miss = GENERIC_COLUMNS[has_generic.index(False)]
-        raise InputError(f"{name}: missing column {miss!r} (need events and total, or yi and vi)")
-    else:
-        raise InputError(f"{name}: missing columns 'events','total' (or 'yi','vi')")
+    i_sub = None
+    if subgroup is not None:
+        sub = clean(subgroup).strip().lower()
+        if sub not in lower:
+            raise InputError(f"{name}: missing column {clean(subgroup)!r} (the --subgroup column; header: "
+                             f"{','.join(header)})")
+        i_sub = lower.index(sub)
     if not data:
         raise InputError(f"{name}: header but no data rows")
     i_study = lower.index("study")
-    i_a, i_b = lower.index(cols[0]), lower.index(cols[1])
-    labels, a_vals, b_vals, seen = [], [], [], {}
+    idx = {c: lower.index(c) for c, _ in spec}
+    labels, cols, groups, seen, first_row = [], {c: [] for c, _ in spec}, [], {}, {}
     for r, rec in enumerate(data, start=1):
         _check_length(name, r, rec, header, i_study)
         study = clean(rec[i_study]).strip()
@@ -211,26 +260,47 @@ def read_table(path: str):
         if study in seen:
             raise InputError(f"{_where(name, r, study, 'study')}: duplicate study name (also row {seen[study]})")
         seen[study] = r
-        if kind == "counts":
-            x = _count(name, r, study, "events", rec[i_a])
-            n = _count(name, r, study, "total", rec[i_b])
-            if n == 0:
-                raise InputError(f"{_where(name, r, study, 'total')}: total must be at least 1")
-            if x > n:
-                raise InputError(f"{_where(name, r, study, 'events')}: events ({x}) exceed total ({n})")
-            a_vals.append(x)
-            b_vals.append(n)
-        else:
-            y = _number(name, r, study, "yi", rec[i_a])
-            v = _number(name, r, study, "vi", rec[i_b])
-            if v <= 0:
-                raise InputError(f"{_where(name, r, study, 'vi')}: sampling variance must be > 0, got {rec[i_b].strip()}")
-            a_vals.append(y)
-            b_vals.append(v)
+        vals = {c: _cell_value(name, r, study, c, kind, rec[idx[c]]) for c, kind in spec}
+        for ev, tot in (("events", "total"), ("events1", "total1"), ("events2", "total2")):
+            if ev in vals and vals[ev] > vals[tot]:
+                raise InputError(f"{_where(name, r, study, ev)}: {ev} ({vals[ev]}) exceed {tot} ({vals[tot]})")
+        if layout in ("means", "tstat") and measure != "MD" and vals["n1"] + vals["n2"] < 4:
+            raise InputError(f"{_where(name, r, study, 'n2')}: n1 + n2 must be at least 4 for Hedges' correction")
+        if layout == "means" and vals["sd1"] == 0 and vals["sd2"] == 0:
+            raise InputError(f"{_where(name, r, study, 'sd2')}: both standard deviations are 0")
+        for c in cols:
+            cols[c].append(vals[c])
+        if i_sub is not None:
+            g = clean(rec[i_sub]).strip()
+            if not g:
+                raise InputError(f"{_where(name, r, study, header[i_sub])}: blank subgroup")
+            groups.append(g)
+            first_row.setdefault(g, r)
         labels.append(study)
     if len(labels) < 2:
         raise InputError(f"{name}: only {len(labels)} study; pooling needs at least 2")
-    return kind, labels, a_vals, b_vals
+    if i_sub is not None:
+        levels = sorted(set(groups))
+        if len(levels) < 2:
+            raise InputError(f"{name}: column {header[i_sub]!r}: only one subgroup ({levels[0]!r}); a subgroup "
+                             "analysis needs at least 2")
+        for g in levels:
+            if groups.count(g) < 2:
+                r = first_row[g]
+                raise InputError(f"{_where(name, r, labels[r - 1], header[i_sub])}: subgroup {g!r} has only 1 "
+                                 "study; every subgroup needs at least 2")
+    return layout, labels, cols, (groups if i_sub is not None else None)
+
+
+def read_table(path: str):
+    """Read and validate a single-group FILE.csv -> (kind, labels, a, b) with kind "counts"
+    (events, total) or "generic" (yi, vi)."""
+    layout, labels, cols, _ = read_studies(path, None)
+    if layout == "counts":
+        return "counts", labels, cols["events"], cols["total"]
+    if layout == "generic":
+        return "generic", labels, cols["yi"], cols["vi"]
+    raise InputError(f"{display_name(path)}: two-group columns need --measure")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,13 +333,16 @@ def format_text(d: dict, path: str, labels) -> str:
     rows = [("quantity", "estimate", "95% lower", "95% upper")]
     rows.append(("pooled (analysis scale)" if not bayes else "mu, posterior median", _f(d["estimate"]),
                  _f(d["ci_low"]), _f(d["ci_high"])))
+    ratio = d["measure"] in ("RR", "OR")
+    bt_name = {"RR": "pooled risk ratio", "OR": "pooled odds ratio"}.get(d["measure"], "pooled proportion")
+    bt_fmt = _f if ratio else _pct
     if bt:
-        rows.append(("pooled proportion", _pct(bt["estimate"]), _pct(bt["ci_low"]), _pct(bt["ci_high"])))
+        rows.append((bt_name, bt_fmt(bt["estimate"]), bt_fmt(bt["ci_low"]), bt_fmt(bt["ci_high"])))
     if d["pi_low"] is not None:
         rows.append(("prediction interval" if not bayes else "new study (predictive)", "", _f(d["pi_low"]),
                      _f(d["pi_high"])))
         if bt:
-            rows.append(("  as proportion", "", _pct(bt["pi_low"]), _pct(bt["pi_high"])))
+            rows.append(("  as ratio" if ratio else "  as proportion", "", bt_fmt(bt["pi_low"]), bt_fmt(bt["pi_high"])))
     rows.append(("standard error" if not bayes else "posterior SD of mu", _f(d["se"]), "", ""))
     if d["method"] != "FE":
         capped = "> " if d.get("tau2_ci_high_capped") else ""
@@ -289,6 +362,25 @@ def format_text(d: dict, path: str, labels) -> str:
         lines += ["", "  tau² interval: Q-profile; I² interval derived from it."]
         if d.get("tau2_ci_high_capped"):
             lines.append("  '>': the upper bound lies beyond the search limit; the true bound is larger.")
+    if d.get("subgroups"):
+        lines += ["", "  subgroups (each with its own tau²):"]
+        sub = [("subgroup", "k", "estimate", "95% lower", "95% upper", "tau²")]
+        for g in d["subgroups"]:
+            sub.append((clean(str(g["subgroup"])), str(g["k"]), _f(g["estimate"]), _f(g["ci_low"]), _f(g["ci_high"]),
+                        _f(g["tau2"])))
+        ws = [max(len(r[i]) for r in sub) for i in range(6)]
+        for r in sub:
+            lines.append("  " + r[0].ljust(ws[0]) + "  " + "  ".join(r[i].rjust(ws[i]) for i in range(1, 6)))
+        t = d["subgroup_test"]
+        lines.append(f"  test for subgroup differences (separate tau², RevMan): Q = {t['q']:.4f}, df = {t['df']}, "
+                     f"p = {t['p']:.4f}")
+        m = d["moderator_test"]
+        if m["df2"] is None:
+            lines.append(f"  moderator test (common tau², metafor): QM = {m['statistic']:.4f}, df = {m['df1']}, "
+                         f"p = {m['p']:.4f}")
+        else:
+            lines.append(f"  moderator test (common tau², metafor, Knapp-Hartung): F({m['df1']}, {m['df2']}) = "
+                         f"{m['statistic']:.4f}, p = {m['p']:.4f}")
     if (d.get("tau2_local_maxima") or 1) > 1:
         others = ", ".join(f"{o['tau2']:.4g} (log-likelihood {o['loglik']:.4f})" for o in d.get("tau2_other_maxima", []))
         lines.append(f"  note: the restricted likelihood has {d['tau2_local_maxima']} local maxima in tau²; the "
@@ -306,22 +398,49 @@ def _all_finite(obj) -> bool:
     return True
 
 
+def _resolve_measure(name, layout, measure, method, subgroup):
+    if measure is None:
+        if layout not in DEFAULT_MEASURE:
+            choices = "SMD or MD" if layout == "means" else "RR, OR or RD"
+            raise InputError(f"{name}: columns {','.join(c for c, _ in LAYOUTS[layout])} need --measure {choices}")
+        measure = DEFAULT_MEASURE[layout]
+    if method == "GLMM" and (layout != "counts" or measure != "PLO"):
+        if layout == "generic":
+            raise InputError(f"{name}: missing column 'events' (GLMM needs counts: events,total)")
+        raise InputError(f"{name}: --method GLMM models single-group counts on the logit scale; use events,total "
+                         "with --measure PLO")
+    if subgroup is not None and method in ("GLMM", "BAYES"):
+        raise InputError(f"{name}: --subgroup works with --method FE, REML, PM or DL")
+    return measure
+
+
+def _effect_sizes(pooling, layout, measure, labels, cols):
+    if layout == "counts":
+        return pooling.escalc(measure, events=cols["events"], total=cols["total"], labels=labels)
+    if layout == "generic":
+        es = pooling.escalc("GEN", yi=cols["yi"], vi=cols["vi"], labels=labels)
+        return es if measure == "GEN" else pooling.EffectSizes(measure, es.yi, es.vi, es.labels)
+    if layout == "means":
+        return pooling.escalc(measure, labels=labels, **{c: cols[c] for c in ("m1", "sd1", "n1", "m2", "sd2", "n2")})
+    if layout == "tstat":
+        return pooling.escalc("SMD", labels=labels, t=cols["t"], n1=cols["n1"], n2=cols["n2"])
+    return pooling.escalc(measure, labels=labels, ai=cols["events1"], n1i=cols["total1"], ci=cols["events2"],
+                          n2i=cols["total2"])
+
+
 def run(args) -> int:
     path = args.file
     name = display_name(path)
+    subgroup = getattr(args, "subgroup", None)
     try:
-        kind, labels, a, b = read_table(path)
-        measure = args.measure
-        if kind == "counts":
-            measure = measure or "PLO"
-            if measure == "GEN":
-                raise InputError(f"{name}: --measure GEN needs columns yi,vi (file has events,total)")
+        if args.measure == "GEN" or args.method == "GLMM":
+            layout, labels, cols, groups = read_studies(path, None, subgroup)
+            if args.measure == "GEN" and layout != "generic":
+                raise InputError(f"{name}: --measure GEN needs columns yi,vi (file has "
+                                 f"{','.join(c for c, _ in LAYOUTS[layout])})")
         else:
-            measure = measure or "GEN"
-            if args.method == "GLMM":
-                raise InputError(f"{name}: missing column 'events' (GLMM needs counts: events,total)")
-        if args.method == "GLMM" and measure != "PLO":
-            raise InputError(f"{name}: --method GLMM models the logit scale; use --measure PLO")
+            layout, labels, cols, groups = read_studies(path, args.measure, subgroup)
+        measure = _resolve_measure(name, layout, args.measure, args.method, subgroup)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -337,14 +456,13 @@ def run(args) -> int:
         # result is refused below.
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            if kind == "counts":
-                es = pooling.escalc(measure, events=a, total=b, labels=labels)
-            else:
-                es = pooling.escalc("GEN", yi=a, vi=b, labels=labels)
-                if measure != "GEN":
-                    es = pooling.EffectSizes(measure, es.yi, es.vi, es.labels)
-            if args.method == "GLMM":
-                res = pooling.glmm(a, b, labels=labels)
+            es = _effect_sizes(pooling, layout, measure, labels, cols)
+            if groups is not None:
+                from .subgroups import subgroup_analysis
+
+                res = subgroup_analysis(es, groups, method=args.method, ci=args.ci)
+            elif args.method == "GLMM":
+                res = pooling.glmm(cols["events"], cols["total"], labels=labels)
             elif args.method == "BAYES":
                 res = pooling.bayes(es)
             else:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .effect_sizes import PROPORTION_MEASURES, _ro, inverse_transform
+from .effect_sizes import PROPORTION_MEASURES, RATIO_MEASURES, _ro, inverse_transform
 
 __all__ = ["PoolResult", "DICT_KEYS", "back_transform"]
 
@@ -21,7 +21,11 @@ def _maybe(x):
 
 
 def _bt(measure, x):
-    return None if x is None else float(inverse_transform(measure, x))
+    if x is None:
+        return None
+    if measure in RATIO_MEASURES:
+        return float(math.exp(x))
+    return float(inverse_transform(measure, x))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ class PoolResult:
 
     @property
     def back_transformed(self) -> dict | None:
-        return back_transform(self) if self.measure in PROPORTION_MEASURES else None
+        return back_transform(self) if self.measure in PROPORTION_MEASURES + RATIO_MEASURES else None
 
     def to_dict(self) -> dict:
         """The CLI JSON object: :data:`DICT_KEYS` (+ ``back_transformed`` for proportions)."""
@@ -90,21 +94,20 @@ class PoolResult:
             d[key] = val
         if self.tau2_other_maxima:
             d["tau2_other_maxima"] = [{"tau2": float(t), "loglik": float(ll)} for t, ll in self.tau2_other_maxima]
-        if self.measure in PROPORTION_MEASURES:
+        if self.measure in PROPORTION_MEASURES + RATIO_MEASURES:
             d["back_transformed"] = back_transform(self)
         return d
 
 
 def back_transform(res) -> dict:
-    """``{estimate, ci_low, ci_high, pi_low, pi_high}`` on the proportion scale.
+    """``{estimate, ci_low, ci_high, pi_low, pi_high}`` on the natural scale.
 
     PLO: expit; PAS: sin(x)^2 (x clipped to [0, pi/2] as metafor's ``transf.iarcsin``); PR:
-    identity. Works for :class:`PoolResult` and :class:`BayesResult`. Raises ``ValueError`` for
-    generic effect sizes.
+    identity; RR and OR: exp (a risk or odds ratio). Works for :class:`PoolResult` and
+    :class:`BayesResult`. Raises ``ValueError`` for measures without a back-transformation
+    (GEN, SMD, MD, RD are reported on their own scale).
     """
     m = res.measure
-    if m not in PROPORTION_MEASURES:
-        raise ValueError(f"measure {m!r} has no proportion scale")
+    if m not in PROPORTION_MEASURES + RATIO_MEASURES:
+        raise ValueError(f"measure {m!r} has no back-transformation")
     return {key: _bt(m, getattr(res, key)) for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
-
-
