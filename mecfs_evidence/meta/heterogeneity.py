@@ -290,16 +290,16 @@ def reml(y, v, g=None) -> RemlFit:
     else:
         sc = np.array([score(t, *args) for t in ts])
         ll = np.array([loglik(t, *args) for t in ts])
-    cands = []  # (tau2, kind)
+    cands = []  # (tau2, exact): exact = a boundary or a root of the score (not the polish)
     if sc[0] <= 0:
-        cands.append(0.0)
+        cands.append((0.0, True))
     for j in np.flatnonzero((sc[:-1] > 0) & (sc[1:] <= 0)):
         a, b = float(ts[j]), float(ts[j + 1])
         if sc[j + 1] == 0:
-            cands.append(b)
+            cands.append((b, True))
             continue
         root, _ = brentq(score, a, b, args=args, **_BRENT)
-        cands.append(float(root))
+        cands.append((float(root), True))
     # safety net: the best grid point, polished
     jb = int(np.argmax(ll))
     if jb > 0:
@@ -307,23 +307,28 @@ def reml(y, v, g=None) -> RemlFit:
         b = float(ts[min(jb + 1, ts.size - 1)])
         opt = minimize_scalar(lambda t: -loglik(t, *args), bounds=(a, b), method="bounded",
                               options={"xatol": 1e-12 * b, "maxiter": 500})
-        cands.append(float(opt.x))
+        cands.append((float(opt.x), False))
     else:
-        cands.append(0.0)
+        cands.append((0.0, True))
     cands = sorted(set(cands))
-    lls = [loglik(t, *args) for t in cands]
-    # distinct local maxima: two candidates are the same maximum unless ll dips between them
-    maxima = []  # (t, ll)
-    for t, l in zip(cands, lls):
+    lls = [loglik(t, *args) for t, _ in cands]
+    # distinct local maxima: two candidates are the same maximum unless ll dips between them;
+    # within one maximum the exact root is kept unless the polish is clearly higher (it only
+    # matters when the score has no sign change there, i.e. never in exact arithmetic)
+    maxima = []  # (t, ll, exact)
+    for (t, exact), l in zip(cands, lls):
         if maxima:
-            t0, l0 = maxima[-1]
+            t0, l0, e0 = maxima[-1]
             between = ll[(ts > t0) & (ts < t)]
             floor = min(l0, l) - 1e-9 * (1.0 + abs(min(l0, l)))
             if between.size == 0 or between.min() >= floor:
-                if l > l0:
-                    maxima[-1] = (t, l)
+                margin = 1e-12 * (1.0 + abs(l0))
+                if (exact and not e0 and l >= l0 - margin) or (exact == e0 and l > l0) or \
+                        (not exact and e0 and l > l0 + margin):
+                    maxima[-1] = (t, l, exact)
                 continue
-        maxima.append((t, l))
+        maxima.append((t, l, exact))
+    maxima = [(t, l) for t, l, _ in maxima]
     maxima.sort(key=lambda p: -p[1])
     best_t, best_l = maxima[0]
     return RemlFit(best_t, best_l, len(maxima), tuple(maxima[1:]))
