@@ -130,7 +130,7 @@ class _Model:
 
     def profile_mu(self, tau, mu0, tol=1e-11):
         """argmax over mu of the log-likelihood at fixed tau. The function is concave in mu, so
-        Newton's direction is an ascent direction; each step is halved (at most 30 times) until
+        Newton's direction is an ascent direction; each step is halved (at most 8 times) until
         the likelihood does not decrease; if that fails (the quadrature's derivative and its
         likelihood disagree at extreme tau), a bounded Brent search finishes. At most
         ``_MU_MAXITER`` steps."""
@@ -143,7 +143,7 @@ class _Model:
             if h < 0 and abs(step) <= tol * (1.0 + abs(mu)):
                 break
             ok = False
-            for _ in range(30 if h < 0 else 0):
+            for _ in range(8 if h < 0 else 0):
                 ll_new, g_new, h_new = self.mu_derivs(mu + step, tau)
                 if ll_new >= ll - 1e-12 * (1.0 + abs(ll)):
                     ok = True

@@ -1,16 +1,30 @@
 """``python -m mecfs_evidence pool FILE.csv`` — meta-analysis of a CSV file.
 
-FILE.csv has a ``study`` column and either ``events,total`` (counts; default measure PLO) or
-``yi,vi`` (generic effect sizes; measure GEN unless ``--measure`` says which proportion scale the
-``yi`` are on). Other columns are ignored. Options: ``--measure PLO|PAS|PR|GEN``,
-``--method FE|REML|PM|DL|GLMM|BAYES`` (default REML), ``--ci z|hksj|hksj-mod`` (default hksj),
-``--format text|json`` (default text).
+FILE.csv has a ``study`` column and the columns of one layout (other columns are ignored):
+
+* ``events,total`` (single-group counts; default measure PLO; ``--measure PLO|PAS|PR``);
+* ``yi,vi`` (effect sizes and sampling variances on the analysis scale of ``--measure``;
+  default GEN);
+* ``m1,sd1,n1,m2,sd2,n2`` (two groups, group 1 = intervention; ``--measure SMD|MD``);
+* ``t,n1,n2`` (two-sample t statistics; SMD);
+* ``events1,total1,events2,total2`` (two groups; ``--measure RR|OR|RD``).
+
+Options: ``--measure PLO|PAS|PR|GEN|SMD|MD|RR|OR|RD``, ``--method FE|REML|PM|DL|GLMM|BAYES``
+(default REML), ``--ci z|hksj|hksj-mod`` (default hksj), ``--subgroup COLUMN``, ``--format
+text|json`` (default text).
 
 JSON: one object with the keys of :meth:`mecfs_evidence.meta.results.PoolResult.to_dict` on the
-analysis scale, plus ``back_transformed`` for proportion measures. GLMM: keys that do not apply
-are null. BAYES: estimate/se/ci = posterior median/SD/95% credible interval of mu, pi = 95%
-posterior predictive interval of a new study's effect, tau2 (and its ci) = posterior median (and
-95% credible interval) of tau²; I², Q and their intervals are null.
+analysis scale (``tau2_ci_high_capped``; ``tau2_local_maxima`` and, when the REML likelihood
+has several local maxima, ``tau2_other_maxima``), plus ``back_transformed`` for proportion
+measures (proportions) and for RR/OR (``exp``: ratios). GLMM: keys that do not apply are null.
+BAYES: estimate/se/ci = posterior median/SD/95% credible interval of mu, pi = 95% posterior
+predictive interval of a new study's effect, tau2 (and its ci) = posterior median (and 95%
+credible interval) of tau²; I², Q and their intervals are null. With ``--subgroup``: also
+``subgroups`` (``[{subgroup, k, estimate, se, ci_low, ci_high, tau2}]``, each subgroup fitted
+on its own), ``subgroup_test`` (``{q, df, p}``, RevMan's test, separate tau²) and
+``moderator_test`` (``{statistic, df1, df2, p}``, metafor's ``mods = ~ factor(COLUMN)`` with a
+common tau²: chi² with ``--ci z`` (``df2`` null), F(L-1, k-L) otherwise); see
+:mod:`mecfs_evidence.meta.subgroups`.
 
 ``-`` as FILE.csv reads standard input.
 
