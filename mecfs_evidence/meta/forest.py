@@ -152,8 +152,8 @@ def forest_plot(res, ax=None, *, study_ci: str = "wald", level: float | None = N
         import matplotlib.pyplot as plt
 
         extra_w = 0.9 * len(extra_columns or {}) + 0.45 * len(dot_columns or {})
-        fig_h = 1.9 + 0.36 * (n + 1) + (0.45 if sub else 0.0)
-        fig, ax = plt.subplots(figsize=(8.5 + extra_w, fig_h))
+        fig_h = 1.6 + 0.38 * (n + 1) + (0.45 if sub else 0.0)
+        fig, ax = plt.subplots(figsize=(7.5 + extra_w, fig_h))
     else:
         fig = ax.figure
     ypos = np.arange(n)[::-1] + 1.0
