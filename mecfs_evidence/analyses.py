@@ -303,17 +303,20 @@ def amantadine_missing() -> pd.DataFrame:
 
 
 def subgroup_analysis(df: pd.DataFrame, groups: Sequence[str]) -> dict:
-    """Test for subgroup differences, two ways (as metafor).
+    """Test for subgroup differences, two ways, with the engine's :mod:`mecfs_evidence.meta.subgroups`.
 
-    1. **Separate random-effects fits** (REML within each subgroup; a one-trial subgroup is the
-       trial itself), then Cochran's Q between the subgroup estimates (fixed-effect, df = g − 1).
+    1. **Separate random-effects fits** (REML within each subgroup, Wald SE; a one-trial subgroup
+       is the trial itself), then the RevMan/Cochrane Q between the subgroup estimates
+       (``subgroups.revman_test``, chi² with g − 1 df). The engine's ``subgroup_analysis`` needs
+       two trials per subgroup; TRIUMPHANT-MS stands alone, so the fits are made here.
     2. **Mixed-effects meta-regression** with the subgroup as a moderator and a common τ² (REML):
-       the Wald-type omnibus QM (χ², df = g − 1) and the Knapp–Hartung F test.
-    Returns a dict with both tests and the per-subgroup estimates.
+       metafor's Wald QM (χ²) and the Knapp–Hartung F test (``subgroups.moderator_test``).
     """
+    from .meta import subgroups
+
     y = df["yi"].to_numpy(float)
     v = df["vi"].to_numpy(float)
-    groups = np.asarray(list(groups))
+    groups = np.asarray([str(g) for g in groups])
     levels = list(dict.fromkeys(groups))
     if len(levels) < 2:
         raise ValueError("need at least two subgroups")
@@ -325,50 +328,14 @@ def subgroup_analysis(df: pd.DataFrame, groups: Sequence[str]) -> dict:
         else:
             res = pooling.pool(pooling.escalc("GEN", yi=y[m], vi=v[m]), method="REML", ci="z")
             est.append(res.estimate); se.append(res.se); ks.append(int(m.sum()))
-    est, se = np.array(est), np.array(se)
-    w = 1 / se ** 2
-    mu = float(np.dot(w, est) / w.sum())
-    qb = float(np.dot(w, (est - mu) ** 2))
-    dfb = len(levels) - 1
-    p_sep = float(stats.chi2.sf(qb, dfb))
-    # meta-regression with a common tau2 (REML), indicator coding
-    X = np.column_stack([np.ones_like(y)] + [(groups == lev).astype(float) for lev in levels[1:]])
-    kx, p = X.shape
-
-    def fit(t2):
-        W = np.diag(1 / (v + t2))
-        XtWX = X.T @ W @ X
-        b = np.linalg.solve(XtWX, X.T @ W @ y)
-        return W, XtWX, b
-
-    def neg_reml(t2):
-        W, XtWX, b = fit(t2)
-        r_ = y - X @ b
-        return 0.5 * (np.sum(np.log(v + t2)) + np.linalg.slogdet(XtWX)[1] + float(r_ @ W @ r_))
-
-    if kx - p <= 0:
-        raise ValueError("not enough trials for the meta-regression")
-    from scipy.optimize import minimize_scalar
-
-    hi = max(10.0, 10 * float(np.var(y)))
-    opt = minimize_scalar(neg_reml, bounds=(0.0, hi), method="bounded", options={"xatol": 1e-12})
-    t2 = float(opt.x) if neg_reml(opt.x) <= neg_reml(0.0) else 0.0
-    W, XtWX, b = fit(t2)
-    vb = np.linalg.inv(XtWX)
-    L = np.eye(p)[1:]
-    lb = L @ b
-    qm = float(lb @ np.linalg.solve(L @ vb @ L.T, lb))
-    p_qm = float(stats.chi2.sf(qm, p - 1))
-    res_ = y - X @ b
-    s2 = float(res_ @ W @ res_) / (kx - p)
-    if kx - p > 0 and s2 > 0:
-        f = qm / (p - 1) / s2
-        p_f = float(stats.f.sf(f, p - 1, kx - p))
-    else:  # residual df exhausted or perfect fit: the Knapp-Hartung test is not defined
-        f, p_f = float("nan"), float("nan")
-    return {"levels": levels, "k": ks, "estimate": est.tolist(), "se": se.tolist(),
-            "q_between": qb, "q_df": dfb, "q_p": p_sep,
-            "tau2_common": t2, "qm": qm, "qm_p": p_qm, "f": f, "f_df": (p - 1, kx - p), "f_p": p_f}
+    rev = subgroups.revman_test(est, se)
+    codes = np.array([levels.index(g) for g in groups])
+    z = subgroups.moderator_test(y, v, codes, "REML", "z")
+    kh = subgroups.moderator_test(y, v, codes, "REML", "hksj")
+    return {"levels": levels, "k": ks, "estimate": est, "se": se,
+            "q_between": rev["q"], "q_df": rev["df"], "q_p": rev["p"],
+            "tau2_common": kh["tau2"], "qm": z["statistic"], "qm_p": z["p"],
+            "f": kh["statistic"], "f_df": (kh["df1"], kh["df2"]), "f_p": kh["p"]}
 
 
 def amantadine_sensitivity() -> pd.DataFrame:
@@ -818,14 +785,18 @@ def chapter_numbers() -> dict[str, str]:
 
 
 def amantadine_forest(r: float = R_MAIN):
-    """Forest plot of the amantadine SMDs with the pooled diamond, prediction interval and RoB dots."""
+    """Forest plot of the amantadine SMDs (the engine's :func:`~mecfs_evidence.meta.forest.forest_plot`):
+    pooled diamond, prediction interval, values and weights, and RoB 2 dot columns (colour and symbol)."""
+    from .meta import forest
+
     e = amantadine_effects(r)
     res = amantadine_pool(r)
-    se = np.sqrt(e["vi"].to_numpy())
     m = rob._matrix(rob.risk_of_bias(), list(e["study"]))
-    return forest_rows_plot(list(e["label"]), e["yi"], e["yi"] - _Z975 * se, e["yi"] + _Z975 * se,
-                            xlabel="standardised mean difference (Hedges' g)", rob_domains=m, pooled=res,
-                            weights=res.weights, favours=("favours amantadine", "favours placebo"))
+    dots = {("O" if c == "overall" else c): [m.loc[s, c] for s in e["study"]] for c in m.columns}
+    styles = dict(forest.ROB_DOTS)
+    styles["not applicable"] = (rob.JUDGEMENT_COLOURS["not applicable"], rob.JUDGEMENT_SYMBOLS["not applicable"])
+    return forest.forest_plot(res, dot_columns=dots, dot_styles=styles,
+                              xlabel="SMD (Hedges' g)\n← favours amantadine      favours placebo →")
 
 
 def ketamine_forest():

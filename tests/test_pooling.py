@@ -52,6 +52,20 @@ def test_pool_matches_metafor(case):
     np.testing.assert_allclose(res.yi, case["yi"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.vi, case["vi"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.weights, case["weights"], rtol=0, atol=TOL)
+    capped = _metafor_capped(case)
+    if capped is not None:
+        # metafor stopped its Q-profile search at tau2.max = max(100, 10 tau2) and printed ">".
+        # The engine finds the true bound (beyond the cap, and a root of Q(t) = chi2 quantile);
+        # with the same cap imposed it reproduces metafor's number and sets the flag.
+        assert res.tau2_ci_high > capped and res.tau2_ci_high_capped is False
+        from scipy.stats import chi2
+
+        from mecfs_evidence.meta.heterogeneity import _q_gen
+        q_at = _q_gen(res.tau2_ci_high, np.asarray(res.yi), np.asarray(res.vi))
+        assert q_at == pytest.approx(chi2.ppf(0.025, res.k - 1), rel=1e-8)
+        res = pool(_es(case["dataset"], case["measure"]), method=case["method"],
+                   ci="hksj" if case["test"] == "knha" else "z", tau2_max=capped)
+        assert res.tau2_ci_high_capped is True and res.to_dict()["tau2_ci_high_capped"] is True
     for key in KEYS:
         mine, theirs = getattr(res, key), case.get(key)
         if theirs is None:
@@ -61,12 +75,20 @@ def test_pool_matches_metafor(case):
             assert abs(mine - theirs) <= TOL * max(1.0, abs(theirs)), (key, mine, theirs)
 
 
+def _metafor_capped(case):
+    """metafor's Q-profile cap when its upper tau² bound sits on it, else None."""
+    if case.get("tau2_ci_high") is None:
+        return None
+    cap = max(100.0, 10.0 * case["tau2"])
+    return cap if abs(case["tau2_ci_high"] - cap) <= 1e-9 * cap else None
+
+
 def test_to_dict_keys_and_json():
     res = pool(_es("blog", "PLO"))
     d = res.to_dict()
     assert list(d) == ["k", "measure", "method", "ci_method", "estimate", "se", "ci_low", "ci_high", "pi_low",
                        "pi_high", "tau2", "tau2_ci_low", "tau2_ci_high", "i2", "i2_ci_low", "i2_ci_high", "q",
-                       "q_df", "q_p", "back_transformed"]
+                       "q_df", "q_p", "tau2_ci_high_capped", "tau2_local_maxima", "back_transformed"]
     assert set(d["back_transformed"]) == {"estimate", "ci_low", "ci_high", "pi_low", "pi_high"}
     json.dumps(d, allow_nan=False)
     assert "back_transformed" not in pool(_es("bcg_logrr", "GEN")).to_dict()

@@ -4,7 +4,12 @@ A self-contained subpackage: it depends on numpy, scipy, pandas and matplotlib o
 nothing from the book's topic modules (``memantine``, ``ketamine``, ...), which import it. Modules:
 
 ``effect_sizes``
-    :func:`escalc` and :class:`EffectSizes` (PLO/PAS/PR/GEN).
+    :func:`escalc` and :class:`EffectSizes`: PLO/PAS/PR/GEN, and the two-group measures
+    SMD/MD/RR/OR/RD, which it takes from ``two_group``.
+``two_group``
+    ``escalc_two_group``: two-group effect sizes exactly as metafor's ``escalc``.
+``conversions``
+    effect sizes and SDs from reported t, F, p, SE and CIs; crossover trials (Cochrane Handbook).
 ``heterogeneity``
     tau² estimators (DL, PM, REML) and the Q-profile interval.
 ``results``
@@ -13,13 +18,17 @@ nothing from the book's topic modules (``memantine``, ``ketamine``, ...), which 
     :func:`pool`, :func:`leave_one_out`, :func:`summary_frame`, :func:`sensitivity_table`, and
     re-exports of :func:`glmm` (module ``binomial_glmm``) and :func:`bayes` (module
     ``bayes_grid``).
+``subgroups``
+    :func:`subgroup_analysis`: per-subgroup fits, RevMan's test (separate tau²) and metafor's
+    moderator test (common tau²).
 ``forest``
-    :func:`forest_plot`.
+    :func:`forest_plot` (all measures, subgroups, extra and dot columns).
 ``cli``
     ``python -m mecfs_evidence pool FILE.csv``.
 
-The dependency order is effect_sizes -> heterogeneity -> results -> binomial_glmm, bayes_grid -> models ->
-forest, cli; no module imports one later in that order. Names are loaded lazily, so
+The dependency order is two_group -> conversions -> effect_sizes -> heterogeneity -> results ->
+binomial_glmm, bayes_grid -> models -> subgroups -> forest, cli; no module imports one later in
+that order (tests/test_meta_layout.py checks that there is no cycle). Names are loaded lazily, so
 ``import mecfs_evidence.meta.cli`` stays light (numpy and scipy are imported only when needed).
 """
 from __future__ import annotations
@@ -36,6 +45,8 @@ _LAZY = {
     "glmm": "binomial_glmm", "glmm_loglik": "binomial_glmm",
     "bayes": "bayes_grid", "BayesResult": "bayes_grid", "TAU_PRIOR_SCALE": "bayes_grid",
     "forest_plot": "forest",
+    "subgroup_analysis": "subgroups", "SubgroupResult": "subgroups",
+    "escalc_two_group": "two_group",
 }
 
 __all__ = sorted(_LAZY)

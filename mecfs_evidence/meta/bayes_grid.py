@@ -20,7 +20,9 @@ import numpy as np
 __all__ = ["BayesResult", "bayes", "TAU_PRIOR_SCALE"]
 
 #: Default half-normal scale of the prior on tau, per measure (see :mod:`mecfs_evidence.meta.models`).
-TAU_PRIOR_SCALE = {"PLO": 1.0, "PAS": 0.25, "PR": 0.25, "GEN": 0.5}
+#: RR and OR (log scale) share the generic 0.5; SMD, MD and RD have no default (their scale
+#: depends on the outcome): pass ``tau_prior_scale``.
+TAU_PRIOR_SCALE = {"PLO": 1.0, "PAS": 0.25, "PR": 0.25, "GEN": 0.5, "RR": 0.5, "OR": 0.5}
 
 _CHUNK = 4_000_000  # max elements of one k x grid block
 
@@ -101,6 +103,7 @@ class BayesResult:
         return self.tau_ci_high ** 2
 
     i2 = i2_ci_low = i2_ci_high = h2 = q = q_df = q_p = None
+    tau2_ci_high_capped = tau2_local_maxima = None
 
     @property
     def back_transformed(self) -> dict:
@@ -136,12 +139,12 @@ class BayesResult:
     def to_dict(self) -> dict:
         """CLI JSON: estimate/se/ci = posterior median/SD/credible interval of mu, pi = interval of
         theta_new, tau2 (+ci) = posterior median (+credible interval) of tau²; the rest null."""
-        from .effect_sizes import PROPORTION_MEASURES
+        from .effect_sizes import PROPORTION_MEASURES, RATIO_MEASURES
         from .results import DICT_KEYS, back_transform
 
         d = {key: getattr(self, key) for key in DICT_KEYS}
         d = {key: (float(val) if isinstance(val, (np.floating,)) else val) for key, val in d.items()}
-        if self.measure in PROPORTION_MEASURES:
+        if self.measure in PROPORTION_MEASURES + RATIO_MEASURES:
             d["back_transformed"] = back_transform(self)
         return d
 
@@ -196,6 +199,8 @@ def bayes(es, tau_prior_scale: float | None = None, mu_prior_sd: float | None = 
     k = y0.size
     if k < 1:
         raise ValueError("need at least 1 study")
+    if tau_prior_scale is None and es.measure not in TAU_PRIOR_SCALE:
+        raise ValueError(f"measure {es.measure} has no default prior scale for tau: pass tau_prior_scale")
     scale = TAU_PRIOR_SCALE[es.measure] if tau_prior_scale is None else float(tau_prior_scale)
     if not (scale > 0 and math.isfinite(scale)):
         raise ValueError("tau_prior_scale must be positive and finite")

@@ -17,13 +17,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EffectSizes", "MEASURES", "PROPORTION_MEASURES", "MEASURE_NAMES", "escalc", "transform",
+__all__ = ["EffectSizes", "MEASURES", "PROPORTION_MEASURES", "TWO_GROUP_MEASURES", "RATIO_MEASURES", "NULL_VALUE",
+           "MEASURE_NAMES", "escalc", "transform",
            "inverse_transform", "study_intervals"]
 
-MEASURES = ("PLO", "PAS", "PR", "GEN")
+#: Two-group measures (computed by :mod:`mecfs_evidence.meta.two_group`).
+TWO_GROUP_MEASURES = ("SMD", "MD", "RR", "OR", "RD")
+MEASURES = ("PLO", "PAS", "PR", "GEN") + TWO_GROUP_MEASURES
 PROPORTION_MEASURES = ("PLO", "PAS", "PR")
+#: Measures analysed on the log scale and reported back-transformed with ``exp``.
+RATIO_MEASURES = ("RR", "OR")
+#: The value of "no difference" on the analysis scale (None: single-group measures).
+NULL_VALUE = {"SMD": 0.0, "MD": 0.0, "RR": 0.0, "OR": 0.0, "RD": 0.0, "GEN": 0.0}
 MEASURE_NAMES = {"PLO": "logit proportion", "PAS": "arcsine square-root proportion",
-                 "PR": "raw proportion", "GEN": "generic effect size"}
+                 "PR": "raw proportion", "GEN": "generic effect size",
+                 "SMD": "standardized mean difference (Hedges' g)", "MD": "mean difference",
+                 "RR": "log risk ratio", "OR": "log odds ratio", "RD": "risk difference"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,17 +144,54 @@ def _check_counts(events, total):
 
 
 def escalc(measure: str, events=None, total=None, *, yi=None, vi=None, labels=None,
-           add: float = 0.5, to: str = "only0") -> EffectSizes:
+           add: float = 0.5, to: str = "only0", **two_group) -> EffectSizes:
     """Effect sizes and sampling variances, as metafor's ``escalc``.
 
     ``measure`` is "PLO", "PAS" or "PR" with ``events`` and ``total``, or "GEN" with ``yi`` and
     ``vi``. ``add``/``to`` control the zero-cell correction for PLO and PR (metafor's defaults:
     add 1/2 to both cells of studies with 0 or ``total`` events only; ``to`` may also be "all",
     "if0all" or "none"). PAS is never corrected (metafor's default for PAS).
+
+    Two-group measures (group 1 = intervention), computed by
+    :func:`mecfs_evidence.meta.two_group.escalc_two_group` with metafor's defaults:
+
+    * ``"SMD"`` (Hedges' g, exact correction) and ``"MD"``: ``m1, sd1, n1, m2, sd2, n2``; or, for
+      SMD, ``t, n1, n2`` (a two-sample t statistic, :func:`mecfs_evidence.meta.conversions.smd_from_t`,
+      = ``escalc("SMD", ti=, n1i=, n2i=)``);
+    * ``"RR"``, ``"OR"`` (log scale) and ``"RD"``: ``ai, n1i, ci, n2i`` (events and totals of
+      group 1 and group 2), 1/2 added to every cell of a study with a zero cell, double-zero
+      studies kept. ``add``, ``to``, ``drop00`` and ``vtype`` pass through.
     """
     measure = str(measure).upper()
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}")
+    if measure in TWO_GROUP_MEASURES:
+        if measure == "SMD" and "t" in two_group:
+            from .conversions import smd_from_t
+
+            extra = sorted(set(two_group) - {"t", "n1", "n2"})
+            if extra:
+                raise ValueError(f"SMD from t takes t, n1, n2, not {', '.join(extra)}")
+            y, v = smd_from_t(np.asarray(two_group["t"], float), np.asarray(two_group["n1"], float),
+                              np.asarray(two_group["n2"], float))
+        else:
+            from .two_group import escalc_two_group
+
+            kw = dict(two_group)
+            if measure in ("RR", "OR", "RD"):
+                kw.update(add=add, to=to)
+            y, v = escalc_two_group(measure, **kw)
+        y = np.atleast_1d(np.asarray(y, float))
+        v = np.atleast_1d(np.asarray(v, float))
+        keep = np.isfinite(y) & np.isfinite(v)
+        if not np.all(keep):
+            raise ValueError(f"{measure}: study {int(np.flatnonzero(~keep)[0]) + 1} has no finite effect size "
+                             "(drop00 or a zero cell without a correction?)")
+        if np.any(v <= 0):
+            raise ValueError(f"{measure}: study {int(np.flatnonzero(v <= 0)[0]) + 1} has a sampling variance of 0")
+        return EffectSizes(measure, _ro(y), _ro(v), _labels(labels, y.size))
+    if two_group:
+        raise ValueError(f"measure {measure!r} does not take {', '.join(sorted(two_group))}")
     if measure == "GEN":
         if yi is None or vi is None:
             raise ValueError('measure "GEN" needs yi and vi')

@@ -34,8 +34,11 @@ Conventions (all as in metafor 3.8)
 * Zero cells: for PLO and PR, 1/2 is added to the events and non-events of studies with 0 or
   ``n`` events only (``add=1/2, to="only0"``); PAS needs and gets no correction (metafor's
   default ``add`` is 0 for PAS). ``vi``: PLO ``1/x + 1/(n-x)``, PAS ``1/(4n)``, PR ``p(1-p)/n``.
-* tau² estimators: REML (Fisher scoring with step halving, tolerance 1e-12), Paule-Mandel
-  (Brent's root of the generalized Q = k-1), DerSimonian-Laird; all truncated at 0.
+* tau² estimators: REML (the global maximum of the restricted likelihood on [0, inf), found by
+  a grid of the score and Brent refinement, with every local maximum counted; metafor's Fisher
+  scoring can stop at a lower one), Paule-Mandel (Brent's root of the generalized Q = k-1),
+  DerSimonian-Laird; all truncated at 0, all computed on data rescaled to unit median variance
+  (:mod:`mecfs_evidence.meta.heterogeneity`).
 * Intervals: Wald uses z; HKSJ (metafor ``test="knha"``) multiplies the variance by
   ``sum w (y - mu)^2 / (k - 1)`` and uses t(k-1); "hksj-mod" uses ``max(se_hksj, se_wald)`` with
   t(k-1), so it is never narrower than the Wald interval.
@@ -45,8 +48,9 @@ Conventions (all as in metafor 3.8)
   H² = (tau2 + s2)/s2 with the "typical" within-study variance
   ``s2 = (k-1) sum w / ((sum w)^2 - sum w^2)``; FE: I² = max(0, (Q - df)/Q), H² = Q/df.
 * tau² CI: Q-profile (metafor ``confint``): roots of the generalized Q against the chi²(k-1)
-  quantiles, bounded to [0, tau2_max] with metafor's ``tau2_max = max(100, 10 tau2)`` (a bound at
-  ``tau2_max`` means "at least this"); I² and H² bounds follow from the tau² bounds.
+  quantiles. metafor caps the search at ``max(100, 10 tau2)`` and prints ">"; the engine finds the
+  exact roots (``tau2_ci_high_capped`` is False) unless a caller passes ``tau2_max``, in which case
+  a bound beyond it is reported as ``tau2_max`` with the flag True. I² and H² bounds follow.
 * Everything is O(k): no k x k matrices.
 * GLMM: ``tau2`` is the ML estimate, the SE comes from the observed information (inverse Hessian
   of the log-likelihood in (mu, tau)), the CI and PI use z; I² and H² use the typical
@@ -82,7 +86,8 @@ from .bayes_grid import TAU_PRIOR_SCALE, BayesResult, bayes
 from .effect_sizes import (MEASURE_NAMES, MEASURES, PROPORTION_MEASURES, EffectSizes, escalc,
                            inverse_transform, study_intervals, transform)
 from .binomial_glmm import glmm
-from .heterogeneity import _cochran_q, _q_gen, _tau2_dl, _tau2_pm, _tau2_qprofile, _tau2_reml, _typical_v, _wmean
+from . import heterogeneity as het
+from .heterogeneity import _wmean
 from .results import DICT_KEYS, PoolResult, _ro, back_transform
 
 __all__ = [
@@ -95,11 +100,77 @@ __all__ = [
 METHODS = ("FE", "REML", "PM", "DL")
 CI_METHODS = ("z", "hksj", "hksj-mod")
 
-def pool(es: EffectSizes, method: str = "REML", ci: str = "hksj", level: float = 0.95,
-         tau2_max: float | None = None) -> PoolResult:
-    """Inverse-variance pooling (see the module docstring for every convention)."""
+def _finite_or_refuse(**vals):
+    bad = [k for k, x in vals.items() if x is not None and not math.isfinite(x)]
+    if bad:
+        raise ValueError(f"the result is not a finite number ({', '.join(bad)}): the data are outside what "
+                         "double precision can pool")
+
+
+def _fit(y, v, method, ci, level, tau2_max=None):
+    """The numbers of :func:`pool` as a dict (data units), computed on normalized data."""
     from scipy.special import chdtrc, ndtri, stdtrit
 
+    k = y.size
+    z = het.normalize(y, v)
+    yn, vn, s = z.y, z.v, z.s
+    rf = None
+    if method == "FE":
+        t = 0.0
+    elif method == "DL":
+        t = het.tau2_dl(yn, vn)
+    elif method == "PM":
+        t = het.tau2_pm(yn, vn)
+    else:
+        rf = het.reml(yn, vn)
+        t = rf.tau2
+    w = 1.0 / (vn + t)
+    mu_n, sw = _wmean(yn, w)
+    se_wald_n = math.sqrt(1.0 / sw)
+    alpha = 1.0 - level
+    if ci == "z":
+        crit, se_n, df = float(-ndtri(alpha / 2)), se_wald_n, None
+    else:
+        s2w = float(np.dot(w, (yn - mu_n) ** 2)) / (k - 1)
+        se_hk = math.sqrt(s2w) * se_wald_n
+        se_n = se_hk if ci == "hksj" else max(se_hk, se_wald_n)
+        crit, df = float(stdtrit(k - 1, 1.0 - alpha / 2)), k - 1
+    rs = math.sqrt(s)
+    mu = (mu_n + z.centre) * rs
+    se = se_n * rs
+    tau2 = t * s
+    q = het.cochran_q(yn, vn)
+    q_p = float(chdtrc(k - 1, q))
+    out = dict(k=k, method=method, ci_method=ci, level=level, estimate=mu, se=se, ci_low=mu - crit * se,
+               ci_high=mu + crit * se, tau2=tau2, q=q, q_df=k - 1, q_p=q_p, ci_df=df, weights=_ro(100.0 * w / sw))
+    if method == "FE":
+        out.update(pi_low=None, pi_high=None, i2=max(0.0, 100.0 * (q - (k - 1)) / q) if q > 0 else 0.0,
+                   h2=q / (k - 1), tau2_ci_low=None, tau2_ci_high=None, i2_ci_low=None, i2_ci_high=None,
+                   h2_ci_low=None, h2_ci_high=None)
+    else:
+        sp = math.sqrt(se_n * se_n + t) * rs
+        vt = het.typical_v(vn)
+        t_lo, t_hi, lo_c, hi_c = het.qprofile(yn, vn, level, None if tau2_max is None else float(tau2_max) / s)
+        out.update(pi_low=mu - crit * sp, pi_high=mu + crit * sp, i2=float(100.0 * t / (vt + t)),
+                   h2=float((vt + t) / vt), tau2_ci_low=t_lo * s, tau2_ci_high=t_hi * s,
+                   i2_ci_low=float(100.0 * t_lo / (vt + t_lo)), i2_ci_high=float(100.0 * t_hi / (vt + t_hi)),
+                   h2_ci_low=float((vt + t_lo) / vt), h2_ci_high=float((vt + t_hi) / vt),
+                   tau2_ci_low_capped=lo_c, tau2_ci_high_capped=hi_c)
+    if rf is not None:
+        out["tau2_local_maxima"] = rf.n_local_maxima
+        out["tau2_other_maxima"] = tuple((tt * s, ll - 0.5 * (k - 1) * math.log(s)) for tt, ll in rf.other_maxima)
+    _finite_or_refuse(**{key: val for key, val in out.items() if isinstance(val, float)})
+    return out
+
+
+def pool(es: EffectSizes, method: str = "REML", ci: str = "hksj", level: float = 0.95,
+         tau2_max: float | None = None) -> PoolResult:
+    """Inverse-variance pooling (see the module docstring for every convention).
+
+    ``tau2_max`` caps the Q-profile search (metafor's ``control=list(tau2.max=)``); by default the
+    bounds are exact (see :mod:`mecfs_evidence.meta.heterogeneity`). Raises ``ValueError`` with a
+    one-line reason when the data cannot be pooled or the result would not be finite.
+    """
     method = str(method).upper()
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)} (or glmm(), bayes())")
@@ -111,51 +182,16 @@ def pool(es: EffectSizes, method: str = "REML", ci: str = "hksj", level: float =
     if not 0 < level < 1:
         raise ValueError("level must be in (0, 1)")
     y, v = np.asarray(es.yi, float), np.asarray(es.vi, float)
-    k = y.size
-    if k < 2:
+    if y.size < 2:
         raise ValueError("need at least 2 studies")
-    if method == "FE":
-        tau2 = 0.0
-    elif method == "DL":
-        tau2 = _tau2_dl(y, v)
-    elif method == "PM":
-        tau2 = _tau2_pm(y, v)
-    else:
-        tau2 = _tau2_reml(y, v)
-    w = 1.0 / (v + tau2)
-    mu, sw = _wmean(y, w)
-    se_wald = math.sqrt(1.0 / sw)
-    alpha = 1.0 - level
-    if ci == "z":
-        crit, se, df = float(-ndtri(alpha / 2)), se_wald, None
-    else:
-        s2w = float(np.dot(w, (y - mu) ** 2)) / (k - 1)
-        se_hk = math.sqrt(s2w) * se_wald
-        se = se_hk if ci == "hksj" else max(se_hk, se_wald)
-        crit, df = float(stdtrit(k - 1, 1.0 - alpha / 2)), k - 1
-    q = _cochran_q(y, v)
-    q_p = float(chdtrc(k - 1, q))
-    if method == "FE":
-        pi_low = pi_high = None
-        i2 = max(0.0, 100.0 * (q - (k - 1)) / q) if q > 0 else 0.0
-        h2 = q / (k - 1)
-        t_lo = t_hi = i_lo = i_hi = h_lo = h_hi = None
-    else:
-        sp = math.sqrt(se * se + tau2)
-        pi_low, pi_high = mu - crit * sp, mu + crit * sp
-        vt = _typical_v(v)
-        i2 = float(100.0 * tau2 / (vt + tau2))
-        h2 = float((vt + tau2) / vt)
-        tmax = max(100.0, 10.0 * tau2) if tau2_max is None else float(tau2_max)
-        t_lo, t_hi = _tau2_qprofile(y, v, level, tmax)
-        i_lo, i_hi = float(100.0 * t_lo / (vt + t_lo)), float(100.0 * t_hi / (vt + t_hi))
-        h_lo, h_hi = float((vt + t_lo) / vt), float((vt + t_hi) / vt)
-    return PoolResult(
-        k=k, measure=es.measure, method=method, ci_method=ci, level=level, estimate=mu, se=se,
-        ci_low=mu - crit * se, ci_high=mu + crit * se, pi_low=pi_low, pi_high=pi_high, tau2=tau2,
-        tau2_ci_low=t_lo, tau2_ci_high=t_hi, i2=i2, i2_ci_low=i_lo, i2_ci_high=i_hi, h2=h2,
-        h2_ci_low=h_lo, h2_ci_high=h_hi, q=q, q_df=k - 1, q_p=q_p, labels=tuple(es.labels),
-        yi=_ro(y), vi=_ro(v), weights=_ro(100.0 * w / sw), ci_df=df, events=es.events, total=es.total)
+    f = _fit(y, v, method, ci, level, tau2_max)
+    notes = ()
+    if f.get("tau2_local_maxima", 1) > 1:
+        others = ", ".join(f"{t:.4g}" for t, _ in f["tau2_other_maxima"])
+        notes = (f"the restricted likelihood has {f['tau2_local_maxima']} local maxima on tau2 >= 0; "
+                 f"the global one is reported (other local maxima at tau2 = {others})",)
+    return PoolResult(measure=es.measure, labels=tuple(es.labels), yi=_ro(y), vi=_ro(v), events=es.events,
+                      total=es.total, notes=notes, **f)
 
 
 # ---------------------------------------------------------------------------------------------

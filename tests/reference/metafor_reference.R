@@ -104,13 +104,37 @@ for (nm in names(generic)) {
   }
 }
 
+## ---- edge cases (issue 12) -----------------------------------------------------------------
+# metafor with its DEFAULT control, as a user would run it, plus its restricted log-likelihood.
+# The Python tests (tests/test_pooling_edges.py) show where the engine finds a higher maximum.
+edge <- list()
+edge_fit <- function(name, yi, vi, note) {
+  r <- suppressWarnings(rma(yi, vi, method = "REML"))
+  ci <- suppressWarnings(confint(r))$random
+  list(name = name, note = note, yi = as.numeric(yi), vi = as.numeric(vi), tau2 = num(r$tau2),
+       estimate = num(r$b), se = num(r$se), loglik = num(logLik(r)),
+       tau2_ci_low = num(ci["tau^2", "ci.lb"]), tau2_ci_high = num(ci["tau^2", "ci.ub"]),
+       tau2_max = max(100, 10 * r$tau2))
+}
+es1 <- escalc("PLO", xi = c(0, 3, 5, 12, 7), ni = c(12, 15, 20, 12, 30))
+edge[[1]] <- edge_fit("plo_two_maxima", es1$yi, es1$vi,
+  "Fisher scoring reaches tau2 = 1.96; metafor compares with tau2 = 0, warns and keeps 0 (the global maximum)")
+edge[[2]] <- edge_fit("generic_two_maxima", c(-1.740, 2.471, 1.318, -0.435, 2.060, -1.681, -0.907),
+  c(0.0081, 5.89, 17.28, 4.82, 0.837, 0.0113, 4.15),
+  "metafor returns tau2 = 0, a lower local maximum; the global maximum is near tau2 = 2.44")
+edge[[3]] <- edge_fit("qprofile_capped", c(0, 300), c(1, 1),
+  "metafor's Q-profile upper bound stops at tau2.max = max(100, 10 tau2) and prints '>'")
+g0 <- tryCatch(rma.glmm(measure = "PLO", xi = c(0, 0, 0), ni = c(10, 20, 5)), error = function(e) conditionMessage(e))
+edge_glmm_all_zero <- if (is.character(g0)) g0 else "fitted"
+
 out <- list(
   generated_by = "tests/reference/metafor_reference.R",
   metafor_version = as.character(packageVersion("metafor")),
   lme4_version = as.character(packageVersion("lme4")),
   r_version = paste(R.version$major, R.version$minor, sep = "."),
   control = ctrl,
-  escalc = escalcs, cases = cases, leave1out = loo, glmm = glmms)
+  escalc = escalcs, cases = cases, leave1out = loo, glmm = glmms, edge = edge,
+  edge_glmm_all_zero = edge_glmm_all_zero)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
            file.path(here, "metafor.json"))
 cat("wrote", length(cases), "rma cases,", length(glmms), "glmm fits,", length(loo), "leave1out sets\n")
