@@ -210,3 +210,16 @@ def test_smd_from_t_equals_smd_from_means(data):
     b = pool(escalc("SMD", t=t, n1=n1, n2=n2), "REML", "hksj")
     assert b.estimate == pytest.approx(a.estimate, rel=1e-9, abs=1e-12)
     assert b.tau2 == pytest.approx(a.tau2, rel=1e-7, abs=1e-12)
+
+
+def test_tables_for_two_group_measures():
+    from mecfs_evidence.meta.models import leave_one_out, sensitivity_table
+
+    c = REF["inputs"]["continuous"]["normand1999"]
+    es = escalc("SMD", **{k: c[k] for k in ("m1", "sd1", "n1", "m2", "sd2", "n2")})
+    t = sensitivity_table(es)
+    assert "Bayesian normal-normal (grid)" not in set(t["analysis"])  # SMD has no default prior scale
+    assert len(leave_one_out(es)) == 9
+    b = REF["inputs"]["binary"]["bcg"]
+    rr = escalc("RR", ai=b["events1"], n1i=b["total1"], ci=b["events2"], n2i=b["total2"])
+    assert "Bayesian normal-normal (grid)" in set(sensitivity_table(rr)["analysis"])

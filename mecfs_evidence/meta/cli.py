@@ -123,6 +123,8 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 
 def clean(text: str) -> str:
     """``text`` without ANSI escape sequences and other control or format characters."""
+    if text.isprintable():  # fast path: no control, format or surrogate characters
+        return text
     text = _ANSI.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch == " ")
 

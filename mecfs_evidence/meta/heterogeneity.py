@@ -300,15 +300,17 @@ def reml(y, v, g=None) -> RemlFit:
             continue
         root, _ = brentq(score, a, b, args=args, **_BRENT)
         cands.append((float(root), True))
-    # safety net: the best grid point, polished
+    # safety net: the best grid point, polished (unless a root was already bracketed next to it,
+    # in which case the polish would find that same maximum)
     jb = int(np.argmax(ll))
-    if jb > 0:
+    bracketed = {int(j) for j in np.flatnonzero((sc[:-1] > 0) & (sc[1:] <= 0))}
+    if jb > 0 and not ({jb - 1, jb} & bracketed):
         a = float(ts[jb - 1])
         b = float(ts[min(jb + 1, ts.size - 1)])
         opt = minimize_scalar(lambda t: -loglik(t, *args), bounds=(a, b), method="bounded",
                               options={"xatol": 1e-12 * b, "maxiter": 500})
         cands.append((float(opt.x), False))
-    else:
+    elif jb == 0:
         cands.append((0.0, True))
     cands = sorted(set(cands))
     lls = [loglik(t, *args) for t, _ in cands]

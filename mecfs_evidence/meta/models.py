@@ -293,7 +293,8 @@ def summary_frame(res, digits: int = 4):
 def sensitivity_table(es: EffectSizes, level: float = 0.95, include_glmm: bool = True,
                       include_bayes: bool = True):
     """Every model on the same data, one row each: ``analysis, interval, estimate, ci_low, ci_high,
-    pi_low, pi_high, tau2, i2`` (analysis scale) and, for proportions, ``prop_*`` columns."""
+    pi_low, pi_high, tau2, i2`` (analysis scale) and, for proportions, ``prop_*`` columns. The Bayesian
+    row needs a default prior scale for tau (:data:`TAU_PRIOR_SCALE`); it is left out otherwise."""
     import pandas as pd
 
     fits = [("common effect", pool(es, "FE", "z", level))]
@@ -302,7 +303,7 @@ def sensitivity_table(es: EffectSizes, level: float = 0.95, include_glmm: bool =
             fits.append((_METHOD_NAMES[m], pool(es, m, c, level)))
     if include_glmm and es.measure == "PLO" and es.events is not None:
         fits.append((_METHOD_NAMES["GLMM"], glmm(es.events, es.total, labels=es.labels)))
-    if include_bayes:
+    if include_bayes and es.measure in TAU_PRIOR_SCALE:  # SMD, MD, RD: no default prior scale
         fits.append((_METHOD_NAMES["BAYES"], bayes(es, level=level)))
     rows = []
     for name, r in fits:
