@@ -77,7 +77,7 @@ AWAITING_CONVERSION: dict[str, set[str]] = {
     # budget: its one formula ($K_m$) loads MathJax (1.2 MB); write K{sub}`m` instead
     "chapters/03-ketamine-evidence.html": {"glue", "headers", "budget", "dose", "chapter"},
     "chapters/04-mechanisms.html": {"glue", "raw", "headers", "chapter"},
-    "chapters/05-certainty-of-evidence.html": {"glue", "headers", "chapter"},
+    "chapters/08-certainty-of-evidence.html": {"glue", "headers", "chapter"},
 }
 
 
