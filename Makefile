@@ -51,3 +51,14 @@ clean:
 
 clean-all: clean
 	rm -rf $(VENV) *.egg-info
+
+# The whole book as one PDF (_build/pdf/book.pdf): the single-page HTML build, printed offline by
+# headless Chromium through Playwright's page.pdf, with the print stylesheet in _static/mecfs.css
+# (no code, no buttons or sidebars, tables that wrap). A copy goes to _build/html/book.pdf, where
+# the landing page links it.
+pdf: $(STAMP) cache-guard
+	$(BIN)/jupyter-book build . --builder singlehtml -n --keep-going
+	$(BIN)/python _ext/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+	@if [ -d _build/html ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi
+	@echo "PDF: $(CURDIR)/_build/pdf/book.pdf"
+.PHONY: pdf

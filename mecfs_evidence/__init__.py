@@ -5,3 +5,17 @@ meta-analysis engine, checked against metafor), ``dosing`` (dose arithmetic), ``
 ``plots`` (figures in one house style).
 """
 __version__ = "0.1.0"
+
+
+def _use_bundled_data() -> None:
+    """An installed wheel carries the data tables in ``mecfs_evidence/_data`` (the repository
+    keeps them in ``data/``, beside the package). Point the loader there when no repository is
+    around and the reader has not chosen a folder with ``MECFS_DATA_DIR``."""
+    import os
+    from pathlib import Path
+    here = Path(__file__).resolve().parent
+    if not (here.parent / "data").is_dir() and (here / "_data").is_dir():
+        os.environ.setdefault("MECFS_DATA_DIR", str(here / "_data"))
+
+
+_use_bundled_data()

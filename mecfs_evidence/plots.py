@@ -4,13 +4,33 @@ Every figure in the book starts with :func:`apply_style` (or :func:`new_figure`,
 so fonts, sizes and colours are the same everywhere. Colours come from the Okabe–Ito palette,
 which stays distinguishable under the common forms of colour-vision deficiency; meaning is
 never carried by colour alone (markers, line styles or labels carry it too).
+
+Readable on a phone. A figure is an image that the page shrinks to the screen's width, so its
+text shrinks with it: on a 390 px phone the article column is about :data:`PHONE_COLUMN_PX`
+CSS pixels wide. :func:`smallest_text_px` says how large a figure's smallest text will look
+there, and :func:`readable` enlarges any text that would fall below :data:`MIN_TEXT_PX`
+(9 px). :func:`apply_style` installs :func:`readable` as the notebook's PNG hook, so every
+figure a chapter shows or glues is checked and, if need be, enlarged before it is saved.
+Figures are PNG at :data:`DPI` dots per inch: sharp on a high-density phone screen and stable
+for nbval (an SVG would carry random ids).
 """
 from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
 
-__all__ = ["OKABE_ITO", "VERDICT_COLOURS", "apply_style", "new_figure", "verdict_bar_chart"]
+__all__ = ["OKABE_ITO", "VERDICT_COLOURS", "apply_style", "new_figure", "verdict_bar_chart",
+           "smallest_text_px", "readable", "PHONE_COLUMN_PX", "MIN_TEXT_PX", "DPI", "WIDTH"]
+
+#: Width in CSS pixels of the article column on a 390 px phone (measured in the built book).
+PHONE_COLUMN_PX = 358
+#: No figure text may look smaller than this on that phone.
+MIN_TEXT_PX = 9.0
+#: Resolution of the figures the book shows (dots per inch).
+DPI = 180
+#: The house figure width in inches: with 11 pt text, text stays above 9 px on a phone
+#: (the saved PNG is a little wider than the figure: tight bounding box plus padding).
+WIDTH = 5.6
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -30,15 +50,16 @@ VERDICT_COLOURS = {
 }
 
 _RC = {
-    "figure.dpi": 150,
-    "savefig.dpi": 200,
-    "figure.figsize": (7.5, 4.2),
+    "figure.dpi": 180,
+    "savefig.dpi": 180,
+    "figure.figsize": (5.6, 3.6),
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "legend.title_fontsize": 11,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -53,11 +74,83 @@ _RC = {
 
 
 def apply_style() -> None:
-    """Set the book's matplotlib style (fonts, sizes, palette, deterministic output)."""
+    """Set the book's matplotlib style (fonts, sizes, palette, deterministic output) and, in a
+    notebook, the PNG hook that keeps figure text readable on a phone (:func:`readable`)."""
     matplotlib.rcParams.update(_RC)
+    _install_png_hook()
 
 
-def new_figure(width: float = 7.5, height: float = 4.2, **subplots_kw):
+def _saved_width_in(fig) -> float:
+    """Width in inches of the PNG the notebook saves (``bbox_inches='tight'``, 0.1 in pad)."""
+    fig.canvas.draw()  # lay out first: constrained layout and tick labels are final after a draw
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    return float(box.width) + 0.2
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def smallest_text_px(fig, column_px: float = PHONE_COLUMN_PX) -> float:
+    """How many CSS pixels the figure's smallest text measures when the page shows the figure
+    ``column_px`` wide (a phone's column by default). A figure narrower than the column is shown
+    at its own size, never enlarged."""
+    width_in = _saved_width_in(fig)
+    px_per_in = min(column_px / width_in, float(fig.dpi))
+    sizes = [t.get_fontsize() for t in _texts(fig)]
+    return min(sizes) / 72.0 * px_per_in if sizes else float("inf")
+
+
+def readable(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_PX):
+    """Enlarge every text of ``fig`` that would look smaller than ``min_px`` on a phone, and
+    return ``fig``. Bigger text can widen the figure, so the check repeats (at most 4 times).
+
+    A figure too crowded to take the larger text (its layout collapses: long labels leave no
+    room for the axes) is put back as it was; :func:`smallest_text_px` still reports it, and the
+    figure's function has to be redrawn narrower or with shorter labels.
+    """
+    import warnings
+    before = [(t, t.get_fontsize()) for t in _texts(fig)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            width_in = _saved_width_in(fig)
+            need_pt = min_px * 72.0 * width_in / column_px
+            small = [t for t in _texts(fig) if t.get_fontsize() < need_pt - 1e-6]
+            if not small:
+                break
+            for t in small:
+                t.set_fontsize(round(need_pt + 0.05, 1))
+        _saved_width_in(fig)
+    if any("collapsed" in str(w.message) for w in caught):
+        for t, size in before:
+            t.set_fontsize(size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fig.canvas.draw()
+    return fig
+
+
+def _png(fig):
+    from IPython.core.pylabtools import print_figure
+    return print_figure(readable(fig), "png", bbox_inches="tight")
+
+
+def _install_png_hook() -> None:
+    """In IPython, figures are written to PNG through :func:`readable`."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is pinned
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    from matplotlib.figure import Figure
+    ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
+
+
+def new_figure(width: float = WIDTH, height: float = 3.6, **subplots_kw):
     """Apply the house style and return ``(fig, ax)`` from :func:`matplotlib.pyplot.subplots`."""
     apply_style()
     return plt.subplots(figsize=(width, height), layout="constrained", **subplots_kw)
@@ -70,7 +163,7 @@ def verdict_bar_chart(counts, ax=None, title: str | None = None):
     sources as columns, plus an optional ``total`` column, which is ignored).
     """
     if ax is None:
-        fig, ax = new_figure(7.5, 3.2)
+        fig, ax = new_figure(WIDTH, 3.6)
     else:
         fig = ax.figure
         apply_style()
@@ -84,13 +177,15 @@ def verdict_bar_chart(counts, ax=None, title: str | None = None):
         for bar, v, l0 in zip(bars, vals, left):
             if v > 0:
                 ax.text(l0 + v / 2, bar.get_y() + bar.get_height() / 2, str(v), ha="center", va="center",
-                        fontsize=9, color="black",
+                        fontsize=11, color="black",
                         bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8))
         left = [a + b for a, b in zip(left, vals)]
     ax.set_xlabel("number of reported items (numbers and claims)")
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    ax.legend(title="verdict", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    # below the bars, not beside them: a legend at the side widens the figure and shrinks its
+    # text on a phone
+    ax.legend(title="verdict", loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=3, frameon=False)
     if title:
         ax.set_title(title)
     return fig, ax

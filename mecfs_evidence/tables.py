@@ -33,10 +33,23 @@ import pandas as pd
 
 from . import fmt
 
-__all__ = ["Table", "render", "cite_label", "cite_link", "bibliography_href"]
+__all__ = ["Table", "render", "cite_label", "cite_link", "bibliography_href", "dose_caption",
+           "DOSE_NOTICE"]
+
+#: Every table of doses says this in its caption (the book never recommends a dose).
+DOSE_NOTICE = "arithmetic on reported figures: not a dosing guide"
+
+
+def dose_caption(text: str) -> str:
+    """A dose table's caption: ``'Ketamine doses per kg (arithmetic on reported figures: not a
+    dosing guide)'``."""
+    text = str(text).strip().rstrip(".")
+    return f"{text} ({DOSE_NOTICE})"
 
 ROOT = Path(__file__).resolve().parent.parent
-BIB_FILE = ROOT / "references.bib"
+#: ``references.bib`` of the repository, or the copy an installed wheel carries.
+BIB_FILE = (ROOT / "references.bib" if (ROOT / "references.bib").is_file()
+            else Path(__file__).resolve().parent / "_data" / "references.bib")
 #: The bibliography page, relative to the book's root (without the .html suffix).
 BIBLIOGRAPHY_PAGE = "bibliography"
 #: Must agree with ``bibtex_cite_id`` in ``_config.yml``.
@@ -136,6 +149,7 @@ class Table:
     stack: bool = True
     css_class: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    collapsed: str = ""  # when set: the table sits in a closed <details> with this summary
 
     def to_html(self) -> str:
         classes = " ".join(c for c in ("mecfs-table", "mecfs-stack" if self.stack else "", self.css_class) if c)
@@ -155,6 +169,9 @@ class Table:
         for note in self.notes:
             out.append(f'<p class="mecfs-table-note">{html.escape(note)}</p>')
         out.append("</div>")
+        if self.collapsed:
+            out = ['<details class="mecfs-details">',
+                   f"<summary>{html.escape(self.collapsed)}</summary>"] + out + ["</details>"]
         return "".join(out)
 
     def _repr_html_(self) -> str:
@@ -184,7 +201,7 @@ def render(df: pd.DataFrame, *, caption: str, digits: int | Mapping[str, int] = 
            numeric: Sequence[str] | None = None, cite: Sequence[str] = (),
            html_columns: Sequence[str] = (), notes: Sequence[str] = (),
            muted: Sequence[bool] | pd.Series | None = None, stack: bool = True,
-           css_class: str = "", root: str | None = None) -> Table:
+           css_class: str = "", root: str | None = None, collapsed: str = "") -> Table:
     """Render ``df`` as the book's table.
 
     Parameters
@@ -207,6 +224,9 @@ def render(df: pd.DataFrame, *, caption: str, digits: int | Mapping[str, int] = 
     root
         Path from the page to the book's root (``'../'`` for chapters); found from the working
         directory when omitted.
+    collapsed
+        A summary line (``"Show the weight grid"``): the table then sits behind a closed toggle
+        that the reader opens with one click (HTML ``<details>``; printed closed as well).
     """
     if not caption or not str(caption).strip():
         raise ValueError("every table needs a caption")
@@ -247,4 +267,4 @@ def render(df: pd.DataFrame, *, caption: str, digits: int | Mapping[str, int] = 
             raise ValueError(f"muted has {len(muted)} flags for {len(rows)} rows")
     return Table(columns=tuple(columns), rows=tuple(rows), text_rows=tuple(text_rows),
                  numeric=tuple(is_num), caption=str(caption), notes=tuple(notes),
-                 muted=muted or (), stack=stack, css_class=css_class)
+                 muted=muted or (), stack=stack, css_class=css_class, collapsed=str(collapsed or ""))

@@ -12,7 +12,24 @@ sync API, opens every page and checks:
 * the search page finds "memantine";
 * the memantine chapter, when it is built, shows the forest plot.
 
-A full-page screenshot of each page is saved to ``_build/screenshots/<page>.png``.
+And what a reader sees, on every page at 1400 px (a desktop) and at 390 px (a phone):
+
+* the phone page never scrolls sideways;
+* no visible glue code (no ``glue(`` in a code cell a reader sees without opening it);
+* no raw citation keys, no ``nan`` cells, no "N rows × M columns" truncation notice;
+* axe-core (the PyPI package axe-playwright-python bundles it) finds no serious or critical
+  violation, and no table has an empty header cell;
+* the page-weight budget holds: at most 1 MB on a first visit (the HTML and every local
+  CSS, script, font and image the page loads or shows);
+* with the system set to dark (``prefers-color-scheme: dark``) the page is dark.
+
+Full-page screenshots are saved to ``_build/screenshots/<width>/<page>.png``.
+
+Checks that fail on a page only because its notebook has not yet been converted to the
+book's reader conventions (tables through ``mecfs_evidence.tables.render``, glue cells
+removed) are listed, page by page and check by check, in :data:`AWAITING_CONVERSION`; they
+run and are reported as xfail (not strict), so a page that starts to pass shows as XPASS and
+its entry can be deleted.
 
 Without chromium or without ``_build/html`` the tests skip, saying why. Under ``CI=true``
 they fail instead, so CI cannot pass without having looked at the book.
@@ -22,6 +39,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -39,6 +57,28 @@ MEMANTINE_PAGE = "chapters/02-memantine-evidence.html"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-gpu", "--no-first-run", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+#: Viewport widths: a desktop and a phone (iPhone 12-15 class, 390 x 844 CSS px).
+WIDTHS = {"desktop": (1400, 900), "phone": (390, 844)}
+#: First-visit budget per page: HTML, CSS, JS, fonts and images, in bytes.
+PAGE_BUDGET = 1_000_000
+#: axe-core impacts that fail a page.
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+#: (page, check) pairs that fail only until the page's notebook is converted (phase 2 of the
+#: reader issue). They run and are marked xfail(strict=False); delete an entry when its page
+#: passes. Checks: "glue", "raw", "axe", "headers", "sideways", "budget", "dose", "chapter",
+#: "dark".
+AWAITING_CONVERSION: dict[str, set[str]] = {
+    # the short summary-of-findings table is a pandas DataFrame (an empty index-name header)
+    "index.html": {"headers"},
+    "intro.html": {"headers"},
+    "chapters/01-sources-and-claims.html": {"glue", "raw", "headers", "chapter"},
+    "chapters/02-memantine-evidence.html": {"glue", "raw", "headers", "chapter"},
+    # budget: its one formula ($K_m$) loads MathJax (1.2 MB); write K{sub}`m` instead
+    "chapters/03-ketamine-evidence.html": {"glue", "headers", "budget", "dose", "chapter"},
+    "chapters/04-mechanisms.html": {"glue", "raw", "headers", "chapter"},
+    "chapters/05-certainty-of-evidence.html": {"glue", "headers", "chapter"},
+}
 
 
 def _chromium() -> str | None:
@@ -124,46 +164,61 @@ class Visit:
         self.failed_local: list[str] = []
 
 
+def _open_in(context, server: str, rel: str, query: str = "") -> Visit:
+    """Open ``rel`` in ``context``, recording errors, failed and foreign requests."""
+    page = context.new_page()
+    url = urljoin(server, rel) + query
+    v = Visit(page, url)
+
+    def route(route):
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("http://", "https://")) and host not in LOCAL_HOSTS:
+            v.foreign_requests.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: v.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: v.console_errors.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: v.failed_local.append(f"{r.url} ({r.failure})")
+            if (urlparse(r.url).hostname or "") in LOCAL_HOSTS else None)
+    page.on("response", lambda r: v.failed_local.append(f"{r.url} (HTTP {r.status})")
+            if r.status >= 400 and (urlparse(r.url).hostname or "") in LOCAL_HOSTS else None)
+    v.response = page.goto(url, wait_until="load")
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except Exception:  # a page that keeps polling is still checked below
+        pass
+    return v
+
+
+def _new_context(browser, width: int = 1280, height: int = 900, scheme: str = "light"):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  color_scheme=scheme, service_workers="block")
+    context.set_default_timeout(15_000)
+    return context
+
+
 @pytest.fixture
 def visit(browser, server):
-    """``visit(rel_path)`` opens a page and returns a :class:`Visit`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  service_workers="block")
-    context.set_default_timeout(15_000)
+    """``visit(rel_path, query='', width=1280, height=900, scheme='light')`` opens a page in a
+    fresh browser context (an empty cache: a first visit) and returns a :class:`Visit`."""
+    contexts = []
 
-    def open_page(rel: str, query: str = "") -> Visit:
-        page = context.new_page()
-        url = urljoin(server, rel) + query
-        v = Visit(page, url)
-
-        def route(route):
-            host = urlparse(route.request.url).hostname or ""
-            if route.request.url.startswith(("http://", "https://")) and host not in LOCAL_HOSTS:
-                v.foreign_requests.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        page.route("**/*", route)
-        page.on("console", lambda m: v.console_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: v.console_errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: v.failed_local.append(f"{r.url} ({r.failure})")
-                if (urlparse(r.url).hostname or "") in LOCAL_HOSTS else None)
-        page.on("response", lambda r: v.failed_local.append(f"{r.url} (HTTP {r.status})")
-                if r.status >= 400 and (urlparse(r.url).hostname or "") in LOCAL_HOSTS else None)
-        v.response = page.goto(url, wait_until="load")
-        try:
-            page.wait_for_load_state("networkidle", timeout=5_000)
-        except Exception:  # a page that keeps polling is still checked below
-            pass
-        return v
+    def open_page(rel: str, query: str = "", width: int = 1280, height: int = 900,
+                  scheme: str = "light") -> Visit:
+        context = _new_context(browser, width, height, scheme)
+        contexts.append(context)
+        return _open_in(context, server, rel, query)
 
     yield open_page
-    context.close()
+    for context in contexts:
+        context.close()
 
 
-def _shot(v: Visit, rel: str) -> None:
-    target = SHOTS / (rel[:-len(".html")] + ".png")
+def _shot(v: Visit, rel: str, folder: str = "") -> None:
+    target = SHOTS / folder / (rel[:-len(".html")] + ".png")
     target.parent.mkdir(parents=True, exist_ok=True)
     v.page.screenshot(path=str(target), full_page=True)
 
@@ -184,10 +239,8 @@ def test_book_was_built():
     assert "index.html" in PAGES
 
 
-@pytest.mark.parametrize("rel", PAGES)
-def test_page(visit, rel):
-    v = visit(rel)
-    _shot(v, rel)
+def _load_problems(v: Visit) -> list[str]:
+    """Status, failed or foreign requests, console errors, broken images and internal links."""
     problems = []
     if v.response is None or v.response.status != 200:
         problems.append(f"status {None if v.response is None else v.response.status}")
@@ -207,7 +260,222 @@ def test_page(visit, rel):
             continue  # external links are for readers; they are never fetched here
         if not _target_file(href).is_file():
             problems.append(f"broken internal link: {href}")
-    assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
+    return problems
+
+
+# ----------------------------------------------------------------- what a reader sees
+
+@functools.lru_cache(maxsize=1)
+def bib_keys() -> tuple[str, ...]:
+    """Every citation key in references.bib (a key on a page is a raw key, not a citation)."""
+    text = (ROOT / "references.bib").read_text(encoding="utf-8")
+    return tuple(sorted(set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))))
+
+
+_VISIBLE_GLUE_JS = """() => Array.from(document.querySelectorAll('.cell_input, .cell .highlight'))
+  .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+  .filter(e => /\\bglue\\(/.test(e.innerText))
+  .map(e => e.innerText.trim().split('\\n').find(l => /glue\\(/.test(l)).slice(0, 100))"""
+
+_BAD_CELLS_JS = """() => Array.from(document.querySelectorAll('td, th'))
+  .filter(c => /^(nan|NaN|None|<NA>|NaT)$/.test(c.innerText.trim()))
+  .map(c => c.innerText.trim())"""
+
+_EMPTY_HEADERS_JS = """() => Array.from(document.querySelectorAll('th'))
+  .filter(c => c.innerText.trim() === '' && !c.getAttribute('aria-label') && !c.getAttribute('title'))
+  .map(c => (c.closest('table') && c.closest('table').querySelector('caption')
+             ? c.closest('table').querySelector('caption').innerText.slice(0, 60) : 'a table without caption'))"""
+
+_RESOURCES_JS = """() => {
+  const urls = new Set(performance.getEntriesByType('resource').map(e => e.name));
+  urls.add(location.href.split('#')[0]);
+  document.querySelectorAll('img').forEach(i => { if (i.currentSrc || i.src) urls.add(i.currentSrc || i.src); });
+  return Array.from(urls);
+}"""
+
+_DOSE_TABLES_JS = """() => Array.from(document.querySelectorAll('.bd-article table'))
+  .filter(t => Array.from(t.querySelectorAll('th')).some(h => /\\bmg\\b|mg\\/kg/.test(h.innerText)))
+  .filter(t => !/not a dosing guide/i.test((t.querySelector('caption') || {innerText: ''}).innerText))
+  .map(t => (t.querySelector('caption') || {innerText: 'a table without caption'}).innerText.slice(0, 80))"""
+
+_CHAPTER_JS = """() => ({
+  summary: document.querySelectorAll('.bd-article .admonition.mecfs-summary').length,
+  takeaway: document.querySelectorAll('.bd-article .admonition.mecfs-takeaway').length,
+  terms: document.querySelectorAll('.bd-article a[href*="glossary.html#term-"]').length})"""
+
+_DARK_JS = """() => ({theme: document.documentElement.dataset.theme || '',
+  bg: getComputedStyle(document.body).backgroundColor})"""
+
+
+def _luminance(css_rgb: str) -> float:
+    """Relative luminance (0 black to 1 white) of a CSS ``rgb(...)``/``rgba(...)`` colour."""
+    nums = [float(x) for x in re.findall(r"[\d.]+", css_rgb)[:3]]
+    if len(nums) < 3:
+        return 1.0
+
+    def lin(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in nums)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def page_weight(urls: list[str]) -> tuple[int, list[tuple[int, str]]]:
+    """Bytes of every local file among ``urls`` (as served: the build's files), largest first."""
+    sizes = {}
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or (parsed.hostname or "") not in LOCAL_HOSTS:
+            continue
+        target = _target_file(url.split("?")[0].split("#")[0])
+        if target.is_file():
+            sizes[target] = target.stat().st_size
+    items = sorted(((n, p.relative_to(HTML).as_posix()) for p, n in sizes.items()), reverse=True)
+    return sum(n for n, _ in items), items
+
+
+def _axe_problems(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+    # violations only: axe skips the (slow) detail of what passed
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    problems = []
+    for v in results.response.get("violations", []):
+        if v.get("impact") in BLOCKING_IMPACTS:
+            targets = ["".join(map(str, n.get("target", []))) for n in v.get("nodes", [])][:3]
+            problems.append(f"{v['impact']} {v['id']}: {v['help']} ({len(v.get('nodes', []))} element(s), "
+                            f"e.g. {targets})")
+    return problems
+
+
+#: Pages that are not chapters (no summary box, takeaway box or glossary links expected).
+NOT_CHAPTERS = {"index.html", "intro.html", "search.html", "genindex.html", "bibliography.html",
+                "chapters/glossary.html", "chapters/data.html"}
+
+
+def is_chapter(rel: str) -> bool:
+    return rel.startswith("chapters/") and rel not in NOT_CHAPTERS
+
+
+def survey(browser, server, rel: str, width: str) -> dict[str, list[str]]:
+    """Open ``rel`` at ``width`` (a key of :data:`WIDTHS`), save a screenshot, and return each
+    check's problems (an empty list when the check passes)."""
+    w, h = WIDTHS[width]
+    context = _new_context(browser, w, h)
+    try:
+        v = _open_in(context, server, rel)
+        _shot(v, rel, str(w))
+        page = v.page
+        found: dict[str, list[str]] = {"loads": _load_problems(v)}
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        found["sideways"] = ([f"the page is {overflow} px wider than the {w} px screen"]
+                             if overflow > 1 else [])
+        found["glue"] = [f"visible glue code: {line}" for line in page.evaluate(_VISIBLE_GLUE_JS)]
+        text = page.evaluate("() => document.body.innerText")
+        raw = []
+        for key in bib_keys():
+            if re.search(rf"(?<![\w/#.-]){re.escape(key)}(?![\w-])", text):
+                raw.append(f"raw citation key on the page: {key}")
+        raw += [f"table cell shows {c!r}" for c in page.evaluate(_BAD_CELLS_JS)]
+        raw += [f"truncated table: {m}" for m in re.findall(r"\d[\d,]* rows × \d+ columns", text)]
+        found["raw"] = raw
+        found["headers"] = [f"empty table header in: {c}" for c in page.evaluate(_EMPTY_HEADERS_JS)]
+        found["dose"] = [f"dose table without the caption 'arithmetic on reported figures: not a dosing "
+                         f"guide': {c}" for c in page.evaluate(_DOSE_TABLES_JS)]
+        chapter = page.evaluate(_CHAPTER_JS)
+        found["chapter"] = []
+        if is_chapter(rel):
+            if chapter["summary"] != 1:
+                found["chapter"].append(f"{chapter['summary']} plain-language summary boxes "
+                                        "(admonition class mecfs-summary); expected 1")
+            if chapter["takeaway"] != 1:
+                found["chapter"].append(f"{chapter['takeaway']} 'What this chapter shows' boxes "
+                                        "(admonition class mecfs-takeaway); expected 1")
+            if chapter["terms"] == 0:
+                found["chapter"].append("no {term} link to the glossary")
+        found["axe"] = _axe_problems(page)
+        total, items = page_weight(page.evaluate(_RESOURCES_JS))
+        found["budget"] = ([f"{total:,} bytes on a first visit (budget {PAGE_BUDGET:,}); largest: "
+                            + ", ".join(f"{p} {n:,}" for n, p in items[:5])] if total > PAGE_BUDGET else [])
+        return found
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def surveyed(browser, server):
+    """``surveyed(rel, width)``: :func:`survey`, run once per page and width."""
+    cache: dict = {}
+
+    def get(rel: str, width: str) -> dict[str, list[str]]:
+        if (rel, width) not in cache:
+            cache[(rel, width)] = survey(browser, server, rel, width)
+        return cache[(rel, width)]
+    return get
+
+
+def _cases(checks: list[str], widths=tuple(WIDTHS)):
+    """pytest params (page, width, check), xfail where :data:`AWAITING_CONVERSION` says so."""
+    params = []
+    for rel in PAGES:
+        for width in widths:
+            for check in checks:
+                marks = []
+                if check in AWAITING_CONVERSION.get(rel, set()):
+                    marks = [pytest.mark.xfail(strict=False, reason=f"{rel}: notebook not yet converted ({check})")]
+                params.append(pytest.param(rel, width, check, marks=marks, id=f"{rel}-{width}-{check}"))
+    return params
+
+
+@pytest.mark.parametrize("rel,width,check", _cases(["loads"]))
+def test_page(surveyed, rel, width, check):
+    """The page loads offline without errors, its images load and its links resolve."""
+    problems = surveyed(rel, width)[check]
+    assert not problems, f"{rel} at {WIDTHS[width][0]} px:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("rel,width,check", [c for c in _cases(["chapter"], widths=("desktop",))
+                                             if is_chapter(c.values[0])])
+def test_chapter_has_summary_takeaway_and_glossary_links(surveyed, rel, width, check):
+    """Each chapter opens with one plain-language summary box, ends with one 'What this chapter
+    shows' box (admonitions of class mecfs-summary and mecfs-takeaway) and links the glossary."""
+    problems = surveyed(rel, width)[check]
+    assert not problems, f"{rel}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("rel,width,check", _cases(["sideways"], widths=("phone",)))
+def test_phone_page_never_scrolls_sideways(surveyed, rel, width, check):
+    problems = surveyed(rel, width)[check]
+    assert not problems, f"{rel}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("rel,width,check", _cases(["glue", "raw", "headers", "axe", "budget", "dose"]))
+def test_what_a_reader_sees(surveyed, rel, width, check):
+    """No visible glue code, raw keys, nan cells, truncation, empty headers, serious or critical
+    axe-core violations; the page fits the first-visit budget; every table with doses in mg says
+    it is arithmetic, not a dosing guide."""
+    problems = surveyed(rel, width)[check]
+    assert not problems, f"{rel} at {WIDTHS[width][0]} px ({check}):\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("rel", [pytest.param(r, marks=[pytest.mark.xfail(strict=False, reason="not yet converted")]
+                                              if "dark" in AWAITING_CONVERSION.get(r, set()) else [])
+                                 for r in PAGES])
+def test_page_is_dark_when_the_system_is_dark(visit, rel):
+    v = visit(rel, width=WIDTHS["desktop"][0], height=WIDTHS["desktop"][1], scheme="dark")
+    _shot(v, rel, "dark")
+    state = v.page.evaluate(_DARK_JS)
+    assert state["theme"] == "dark", f"{rel}: data-theme is {state['theme']!r} with a dark system setting"
+    assert _luminance(state["bg"]) < 0.2, f"{rel}: background {state['bg']} is not dark"
+
+
+def test_budget_counts_what_a_page_loads(tmp_path):
+    """The page-weight arithmetic: local files counted once, foreign URLs ignored."""
+    index = HTML / "index.html"
+    if not index.is_file():
+        _unavailable("build the book first (make book)")
+    url = "http://127.0.0.1:1/index.html"
+    total, items = page_weight([url, url + "?v=1", "https://example.org/x.js"])
+    assert total == index.stat().st_size and len(items) == 1
 
 
 def test_search_finds_memantine(visit):
@@ -217,6 +485,17 @@ def test_search_finds_memantine(visit):
     _shot(v, "search-memantine.html")
     assert hits >= 1, "search.html?q=memantine shows no result"
     assert not v.foreign_requests, v.foreign_requests
+
+
+@pytest.mark.parametrize("query", ["sample size", "trial size"])
+def test_search_finds_the_glossary_entry(visit, query):
+    """"sample size" and "trial size" are findable: both are glossary terms."""
+    if not (HTML / "chapters" / "glossary.html").is_file():
+        pytest.skip("no glossary page in this build")
+    v = visit("search.html", "?q=" + query.replace(" ", "+"))
+    v.page.wait_for_selector("#search-results ul.search li", timeout=15_000)
+    links = v.page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    assert any("glossary.html" in href for href in links), f"{query!r}: {links}"
 
 
 def test_memantine_chapter_shows_the_forest_plot(visit):

@@ -75,3 +75,18 @@ def test_render_muted_rows_and_numeric_text():
     assert '<td data-label="Study" class="num">' in html
     with pytest.raises(ValueError):
         tables.render(_frame(), caption="x", muted=[True])
+
+
+def test_dose_caption_says_it_is_not_a_dosing_guide():
+    assert tables.dose_caption("Ketamine doses per kg.") == (
+        "Ketamine doses per kg (arithmetic on reported figures: not a dosing guide)")
+    t = tables.render(pd.DataFrame({"Dose (mg/kg)": [0.5]}), caption=tables.dose_caption("Doses"))
+    assert tables.DOSE_NOTICE in t.to_html()
+
+
+def test_collapsed_table_sits_behind_a_closed_toggle():
+    df = pd.DataFrame({"Weight (kg)": [50, 70], "Dose (mg)": [25.0, 35.0]})
+    html = tables.render(df, caption="grid", collapsed="Show the weight grid").to_html()
+    assert html.startswith('<details class="mecfs-details"><summary>Show the weight grid</summary>')
+    assert html.endswith("</details>") and " open" not in html.split(">")[0]
+    assert "<details" not in tables.render(df, caption="grid").to_html()
