@@ -28,7 +28,7 @@ __all__ = [
     "human_equivalent_dose", "mg_per_kg_to_mg", "mg_to_mg_per_kg", "infusion_rate",
     "multiple_of", "regimens_by_weight", "weight_table", "merge_duplicate_regimens", "infusion_table",
     "hed_table", "fixed_dose_facts", "fixed_dose_by_weight", "dose_map_table", "dose_weight_figure", "dose_map_figure",
-    "maintenance_dose", "implied_body_weight",
+    "maintenance_dose", "implied_body_weight", "UNPRINTED_FIGURES", "traceable",
 ]
 
 #: Km factors (body weight / body surface area, kg/m²) from the FDA 2005 guidance (Nair & Jacob 2016).
@@ -39,6 +39,21 @@ DEFAULT_WEIGHTS_KG = (50, 60, 70, 80, 90, 100)
 
 #: The reference adult body weight (kg) used to place fixed-mg doses on the mg/kg dose map.
 REFERENCE_WEIGHT_KG = 70.0
+
+#: Rows of ``dosing.csv`` whose record is verified but does not print the figure itself: the
+#: summary's "up to 1,063 mg" maintenance figure matches the case report's maintenance infusions
+#: for a heavy patient, but the case report's abstract does not print it.
+UNPRINTED_FIGURES = frozenset({"fm-maintenance"})
+
+
+def traceable(dosing: pd.DataFrame) -> pd.Series:
+    """True for each row whose dose figure is printed in a verified record.
+
+    False for the source's own figures (``record_strength`` not ``verified``: a range given with
+    no reference, an untraced rodent study) and for :data:`UNPRINTED_FIGURES`. Dose tables grey
+    these rows and do not convert them across body weights.
+    """
+    return (dosing["record_strength"].eq("verified") & ~dosing["id"].isin(UNPRINTED_FIGURES)).set_axis(dosing.index)
 
 
 def _positive(value, name: str) -> float:
