@@ -507,3 +507,44 @@ def test_memantine_chapter_shows_the_forest_plot(visit):
                ".map(i => ({alt: i.alt, w: i.naturalWidth, shown: i.offsetWidth > 0}))")
     assert forest, f"{MEMANTINE_PAGE}: no <img> whose alt text mentions 'forest'"
     assert all(f["w"] > 0 and f["shown"] for f in forest), forest
+
+
+def test_figures_open_full_size(visit):
+    """A tap or click on a figure opens the image file itself (_static/mecfs.js)."""
+    if not (HTML / MEMANTINE_PAGE).is_file():
+        pytest.skip(f"{MEMANTINE_PAGE} is not in this build")
+    v = visit(MEMANTINE_PAGE, width=WIDTHS["phone"][0], height=WIDTHS["phone"][1])
+    figs = v.page.eval_on_selector_all(
+        ".bd-article .cell_output img, .bd-article figure img",
+        "imgs => imgs.map(i => ({src: i.currentSrc || i.src, link: i.closest('a') ? i.closest('a').href : null}))")
+    assert figs, "no figure on the memantine page"
+    for f in figs:
+        assert f["link"] == f["src"], f
+        assert _target_file(f["link"]).is_file(), f
+
+
+@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/")][:8])
+def test_print_view_shows_no_code_buttons_or_clipped_tables(visit, rel):
+    """With the print stylesheet (A4 width), no code, no button, nothing wider than the page."""
+    v = visit(rel, width=700, height=1000)
+    v.page.emulate_media(media="print")
+    state = v.page.evaluate("""() => {
+      const shown = sel => Array.from(document.querySelectorAll(sel)).filter(e => e.getClientRects().length > 0);
+      const W = document.documentElement.clientWidth;
+      return {code: shown('.cell_input').length, buttons: shown('button').length,
+              sidebars: shown('.bd-sidebar-primary, .bd-sidebar-secondary').length,
+              wide: shown('table').filter(t => t.getBoundingClientRect().right > W + 1).length,
+              scrollers: shown('.mecfs-table-wrap, .cell_output').filter(e => e.scrollWidth > e.clientWidth + 1).length};
+    }""")
+    assert state == {"code": 0, "buttons": 0, "sidebars": 0, "wide": 0, "scrollers": 0}, f"{rel}: {state}"
+
+
+def test_pdf_has_the_whole_book():
+    """``make pdf`` output: a PDF of many pages (skipped when the PDF has not been built)."""
+    pdf = ROOT / "_build" / "pdf" / "book.pdf"
+    if not pdf.is_file():
+        pytest.skip("no _build/pdf/book.pdf: run make pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages >= 2 * len([p for p in PAGES if p.startswith("chapters/")]), pages
