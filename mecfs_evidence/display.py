@@ -33,7 +33,7 @@ import pandas as pd
 from . import dosing as _dosing
 from . import fmt, tables
 
-__all__ = ["show", "dose_weight_table", "fixed_dose_table", "bib_keys"]
+__all__ = ["show", "dose_weight_table", "fixed_dose_table", "bib_keys", "key_labels"]
 
 #: Header starts that stay lower-case (units and symbols).
 _KEEP_CASE = ("mg", "µ", "d_", "τ", "×", "kg")
@@ -51,6 +51,14 @@ def bib_keys() -> frozenset[str]:
 def _key_pattern() -> re.Pattern:
     keys = sorted(bib_keys(), key=len, reverse=True)
     return re.compile(r"(?<![\w/#.-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
+def key_labels(text):
+    """``text`` with every BibTeX key in it replaced by its reader's label (``'as in
+    fitzgerald2021'`` -> ``'as in Fitzgerald et al. 2021'``); missing values pass through."""
+    if not isinstance(text, str):
+        return text
+    return _key_pattern().sub(lambda m: tables.cite_label(m.group(1)), text)
 
 
 def _tidy_text(text: str) -> str:

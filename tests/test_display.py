@@ -77,3 +77,8 @@ def test_fixed_dose_table_is_a_collapsed_dose_table():
 def test_caption_required():
     with pytest.raises(ValueError):
         display.show(pd.DataFrame({"a": [1]}), "")
+
+
+def test_key_labels_replaces_keys_in_prose():
+    assert display.key_labels("as in fitzgerald2021, 18 people") == "as in Fitzgerald et al. 2021, 18 people"
+    assert display.key_labels(None) is None
