@@ -158,7 +158,21 @@ def show(df: pd.DataFrame, caption: str, *, index_name: str | None = None, drop_
                           muted=muted, digits=digits, collapsed=collapsed, root=root)
     # the plain-text version (repr, nbval) reads as text, not as HTML entities
     text_rows = tuple(tuple(html.unescape(c) for c in row) for row in table.text_rows)
-    return dataclasses.replace(table, text_rows=text_rows)
+    # a small table of short cells fits a phone as it is; only wider ones stack into cards
+    stack = not _fits_a_phone(table.columns, text_rows)
+    return dataclasses.replace(table, text_rows=text_rows, stack=stack)
+
+
+#: A table fits a 390 px phone unstacked when it has at most this many columns and every
+#: header and cell is at most this many characters (about 358 px of column at 16 px type).
+PHONE_MAX_COLUMNS, PHONE_MAX_CHARS = 4, 18
+
+
+def _fits_a_phone(columns, text_rows) -> bool:
+    if len(columns) > PHONE_MAX_COLUMNS:
+        return False
+    cells = list(columns) + [c for row in text_rows for c in row]
+    return all(len(c) <= PHONE_MAX_CHARS for c in cells)
 
 
 # ------------------------------------------------------------------------------- dose tables

@@ -82,3 +82,13 @@ def test_caption_required():
 def test_key_labels_replaces_keys_in_prose():
     assert display.key_labels("as in fitzgerald2021, 18 people") == "as in Fitzgerald et al. 2021, 18 people"
     assert display.key_labels(None) is None
+
+
+def test_small_tables_stay_tables_on_a_phone_and_wide_ones_stack():
+    small = display.show(pd.DataFrame({"blog": [6, 8], "total": [38, 108]},
+                                      index=pd.Index(["supported", "as reported"], name="verdict")), "c")
+    assert small.stack is False
+    wide = display.show(pd.DataFrame({c: ["x"] for c in "abcde"}), "c")
+    assert wide.stack is True
+    long_text = display.show(pd.DataFrame({"claim": ["a sentence far longer than a phone column allows"]}), "c")
+    assert long_text.stack is True
