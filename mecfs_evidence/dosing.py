@@ -28,7 +28,7 @@ __all__ = [
     "human_equivalent_dose", "mg_per_kg_to_mg", "mg_to_mg_per_kg", "infusion_rate",
     "multiple_of", "regimens_by_weight", "weight_table", "merge_duplicate_regimens", "infusion_table",
     "hed_table", "fixed_dose_facts", "fixed_dose_by_weight", "dose_map_table", "dose_weight_figure", "dose_map_figure",
-    "maintenance_dose", "implied_body_weight",
+    "maintenance_dose", "implied_body_weight", "UNPRINTED_FIGURES", "traceable",
 ]
 
 #: Km factors (body weight / body surface area, kg/m²) from the FDA 2005 guidance (Nair & Jacob 2016).
@@ -39,6 +39,21 @@ DEFAULT_WEIGHTS_KG = (50, 60, 70, 80, 90, 100)
 
 #: The reference adult body weight (kg) used to place fixed-mg doses on the mg/kg dose map.
 REFERENCE_WEIGHT_KG = 70.0
+
+#: Rows of ``dosing.csv`` whose record is verified but does not print the figure itself: the
+#: summary's "up to 1,063 mg" maintenance figure matches the case report's maintenance infusions
+#: for a heavy patient, but the case report's abstract does not print it.
+UNPRINTED_FIGURES = frozenset({"fm-maintenance"})
+
+
+def traceable(dosing: pd.DataFrame) -> pd.Series:
+    """True for each row whose dose figure is printed in a verified record.
+
+    False for the source's own figures (``record_strength`` not ``verified``: a range given with
+    no reference, an untraced rodent study) and for :data:`UNPRINTED_FIGURES`. Dose tables grey
+    these rows and do not convert them across body weights.
+    """
+    return (dosing["record_strength"].eq("verified") & ~dosing["id"].isin(UNPRINTED_FIGURES)).set_axis(dosing.index)
 
 
 def _positive(value, name: str) -> float:
@@ -359,18 +374,21 @@ def dose_map_table(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE_
 
 
 def dose_weight_figure(dosing: pd.DataFrame, weights_kg: Iterable[float] = (50, 100)):
-    """Two panels over body weight: each human regimen in mg/kg (left) and in mg (right).
+    """Two panels over body weight, one above the other (readable on a phone): each human
+    regimen in mg/kg (top) and in mg (bottom).
 
-    Ranges are shaded bands between their ends; the unverifiable dose is dashed. Log
-    y-axes, so that 0.2 mg/kg and 1,063 mg fit on one page. Returns ``(fig, axes)``.
+    Only regimens whose figure a verified record prints (:func:`traceable`) are drawn: the
+    source's own ranges and the 1,063 mg maintenance figure are not expanded across body
+    weights. Ranges are shaded bands between their ends. Log y-axes. Returns ``(fig, axes)``.
     """
     from . import plots
 
     ws = _weights(weights_kg)
     grid = np.linspace(min(ws), max(ws), 51)
-    dosing = merge_duplicate_regimens(dosing)
+    # figures that no verified record prints are not drawn across body weights
+    dosing = merge_duplicate_regimens(dosing[traceable(dosing)])
     long = regimens_by_weight(dosing, grid)
-    fig, axes = plots.new_figure(9.5, 4.8, ncols=2, sharex=True)
+    fig, axes = plots.new_figure(plots.WIDTH, 7.6, nrows=2, sharex=True)
     colours = [plots.OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple",
                                              "vermillion", "sky_blue", "black")]
     styles = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), "-"]
@@ -389,15 +407,15 @@ def dose_weight_figure(dosing: pd.DataFrame, weights_kg: Iterable[float] = (50, 
             if not np.all(np.isnan(ylo)) and not np.allclose(ylo, yhi):
                 ax.fill_between(x, ylo, yhi, color=c, alpha=0.25, lw=0)
                 ax.plot(x, ylo, color=c, ls=ls, lw=1.0)
-    for ax, unit, ticks in zip(axes, ("mg/kg", "mg"), ([0.2, 0.5, 1, 2, 5, 10, 20], [10, 20, 50, 100, 200, 500, 1000])):
+    for ax, unit, ticks in zip(axes, ("mg/kg", "mg"), ([0.2, 0.5, 1, 2, 5], [20, 50, 100, 200])):
         ax.set_yscale("log")
         ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
         ax.minorticks_off()
-        ax.set_xlabel("body weight (kg)")
         ax.set_ylabel(f"dose ({unit}, log scale)")
+    axes[1].set_xlabel("body weight (kg)")
     axes[0].set_title("Each regimen in mg/kg")
     axes[1].set_title("Each regimen in mg")
-    fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    fig.legend(loc="outside lower center", ncols=1, frameon=False, fontsize=9)
     return fig, axes
 
 

@@ -51,7 +51,7 @@ __all__ = [
     "label_effects", "blog_vs_label", "trial_harms_table", "trial_effects", "pooling_inventory",
     "pool_two_group", "pooled_trial_harms", "label_withdrawal_effects", "pooled_label_withdrawals",
     "ketamine_repeated_table", "dose_gap_table", "interactions_table", "rd_dot_plot",
-    "glue_values", "landing_numbers", "not_checked", "studies_not_looked_up",
+    "glue_values", "landing_numbers", "label_withdrawal_table", "not_checked", "studies_not_looked_up",
 ]
 
 #: A conventional adult body weight, used only to turn mg/kg doses into milligrams for the
@@ -442,6 +442,18 @@ def label_withdrawal_effects() -> pd.DataFrame:
     c["population"] = [ids.loc[i, "population"] for i in c["id"]]
     c["reference"] = [ids.loc[i, "reference"] for i in c["id"]]
     return c
+
+
+def label_withdrawal_table() -> pd.DataFrame:
+    """Display table of :func:`label_withdrawal_effects`: product, trials, ``x/n`` per arm, source."""
+    w = label_withdrawal_effects()
+    return pd.DataFrame({
+        "Product": w["product"],
+        "Trials": w["population"],
+        "Drug arm": [f"{x:.0f}/{n}" for x, n in zip(w["x_drug"], w["n_drug"])],
+        "Placebo arm": [f"{x:.0f}/{n}" for x, n in zip(w["x_placebo"], w["n_placebo"])],
+        "Source": w["reference"],
+    })
 
 
 def pooled_label_withdrawals() -> dict:

@@ -435,8 +435,7 @@ def antagonist_table(antagonists: pd.DataFrame) -> pd.DataFrame:
         "psychoactive burden": antagonists["psychoactive_burden"],
         "evidence in ME/CFS or fibromyalgia": antagonists["mecfs_fm_evidence"],
         "record": antagonists["record_strength"],
-        "references": [", ".join(k for k in sorted({*str(a or "").split(";"), *str(b or "").split(";"),
-                                                      *str(c or "").split(";"), *str(d or "").split(";")}) if k)
+        "references": ["; ".join(k for k in sorted({*_keys(a), *_keys(b), *_keys(c), *_keys(d)}) if k)
                        or "none" for a, b, c, d in zip(antagonists["reference"], antagonists["potency_reference"],
                                                       antagonists["half_life_reference"],
                                                       antagonists["evidence_reference"])],
@@ -444,6 +443,13 @@ def antagonist_table(antagonists: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({k: list(v) for k, v in rows.items()}, index=antagonists["drug"].to_numpy()).T
     out.columns.name = "drug"
     return out
+
+
+def _keys(cell) -> list[str]:
+    """The ``;``-separated keys of a reference cell; a missing cell (NaN) has none."""
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return []
+    return [k.strip() for k in str(cell).split(";") if k.strip()]
 
 
 def mechanism_summary(claims: pd.DataFrame) -> pd.DataFrame:

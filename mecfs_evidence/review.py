@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
-from . import data, plots
+from . import data, display, plots
 
 __all__ = [
     "DRUGS", "POPULATIONS", "EXCLUSION_REASONS", "search_log", "screening", "studies", "registered_trials",
@@ -402,9 +402,10 @@ def registered_trials_table(reg: pd.DataFrame) -> pd.DataFrame:
         "Condition": reg["population"].to_numpy(),
         "Comparator": reg["comparator"].to_numpy(),
         "Planned participants": reg["planned_n"].to_numpy(),
-        "Status (as seen)": [f"{a} ({b})" for a, b in zip(reg["status"], reg["status_seen"])],
+        "Status (as seen)": [display.key_labels(f"{a} ({b})") for a, b in zip(reg["status"], reg["status_seen"])],
         "Expected completion": reg["expected_completion"].to_numpy(),
-        "How it could change the answer": reg["could_change"].to_numpy(),
+        # bib keys in the notes become readers' labels ("Fitzgerald et al. 2021"), never raw keys
+        "How it could change the answer": [display.key_labels(t) for t in reg["could_change"]],
     })
 
 

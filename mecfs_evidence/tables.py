@@ -153,7 +153,10 @@ class Table:
 
     def to_html(self) -> str:
         classes = " ".join(c for c in ("mecfs-table", "mecfs-stack" if self.stack else "", self.css_class) if c)
-        out = ['<div class="mecfs-table-wrap">', f'<table class="{classes}">',
+        # a wide table scrolls inside its own box: keyboard users can focus and scroll it (axe
+        # scrollable-region-focusable), and screen readers name the region by its caption
+        out = [f'<div class="mecfs-table-wrap" tabindex="0" role="region" aria-label="{html.escape(self.caption, quote=True)}">',
+               f'<table class="{classes}">',
                f"<caption>{html.escape(self.caption)}</caption>", "<thead><tr>"]
         for name, num in zip(self.columns, self.numeric):
             out.append(f'<th scope="col" class="{"num" if num else "text"}">{html.escape(name)}</th>')

@@ -186,3 +186,16 @@ def test_fixed_dose_facts_hand_values():
         dosing.fixed_dose_facts(240, 200, 0.5)
     with pytest.raises(ValueError, match="reference_mg_per_kg"):
         dosing.fixed_dose_facts(200, 240, 0)
+
+
+def test_dose_weight_figure_leaves_out_untraceable_figures(dosing_table):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = dosing.dose_weight_figure(dosing_table)
+    labels = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "maintenance" not in labels and "Sub-dissociative" not in labels
+    assert "initial" in labels
+    top = max(line.get_ydata().max() for line in axes[1].get_lines())
+    assert top < 1063
+    plt.close(fig)

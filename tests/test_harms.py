@@ -309,3 +309,11 @@ def test_landing_numbers():
     v = harms.landing_numbers()
     assert v == {"harms_mem_dizziness": "7% against 5%", "harms_esk_dissociation": "41% against 9%",
                  "harms_pli_stopped": "15 of 30"}
+
+
+def test_label_withdrawal_table_writes_counts_over_totals():
+    t = harms.label_withdrawal_table()
+    w = harms.label_withdrawal_effects()
+    assert list(t.columns) == ["Product", "Trials", "Drug arm", "Placebo arm", "Source"]
+    assert t["Drug arm"].iloc[0] == f"{w['x_drug'].iloc[0]:.0f}/{w['n_drug'].iloc[0]}"
+    assert t["Drug arm"].str.fullmatch(r"\d+/\d+").all() and t["Placebo arm"].str.fullmatch(r"\d+/\d+").all()

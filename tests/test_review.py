@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -254,3 +255,12 @@ def test_evidence_map_draws_one_marker_per_study_counted_once(tables):
     n_markers = sum(len(c.get_offsets()) for c in ax.collections)
     assert n_markers == int(st["same_participants_as"].isna().sum())
     plt.close(fig)
+
+
+def test_registered_trials_table_shows_no_raw_citation_keys():
+    from mecfs_evidence import display
+    t = review.registered_trials_table(review.registered_trials())
+    text = " ".join(str(v) for v in t.to_numpy().ravel())
+    raw = [k for k in display.bib_keys() if re.search(rf"(?<![\w/#.-]){re.escape(k)}(?![\w-])", text)]
+    assert not raw, raw
+    assert "Fitzgerald et al. 2021" in text
