@@ -33,7 +33,7 @@ endef
 check-python:
 	@$(call stop-on-stderr,if command -v $(PYTHON) >/dev/null; then $(PYTHON) tools/checkpython.py $(PY_MIN); else echo "Python $(PY_MIN) or newer is needed and $(PYTHON) was not found; install it and run for example: make PYTHON=python3.11 book" >&2; fi)
 
-install: $(STAMP)
+install: check-python $(STAMP)
 
 # The venv's Python must be the one $(PYTHON) names (same version); otherwise it is rebuilt.
 VENV_PY := $(shell $(BIN)/python -c 'import sys; print(sys.version.split()[0])' 2>/dev/null)
@@ -73,9 +73,9 @@ lock: $(STAMP)
 
 # ------------------------------------------------------------------------------------ data
 # Every table, checked against its schema, references.bib, the verification log and sources/.
-check-data: $(STAMP)
-	@$(call stop-on-stderr,$(BIN)/python -m mecfs_evidence check-data)
-	@echo "data checked: $(DATA_DIR)/ (schema, references, snippets, numbers and units)"
+check-data: check-python $(STAMP)
+	@$(call stop-on-stderr,mkdir -p _build && $(BIN)/python -m mecfs_evidence check-data > _build/.check-data.txt)
+	@cat _build/.check-data.txt
 
 # The execution cache keys on a notebook's code cells only. When anything a notebook reads
 # changes (the package, the data folder in use, the sources, the bibliography, the locked
@@ -93,7 +93,7 @@ cache-guard:
 	fi
 
 # ------------------------------------------------------------------------------------ book
-book: $(STAMP) check-data cache-guard
+book: check-python $(STAMP) check-data cache-guard
 	@$(BIN)/python tools/preexecute.py
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
@@ -102,7 +102,7 @@ test: book
 	CI=$${CI:-} $(BIN)/python -m pytest tests chapters intro.ipynb --nbval --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
 
 # Re-execute every chapter in place, top to bottom in a fresh kernel, to refresh stored outputs.
-notebooks: $(STAMP) check-data
+notebooks: check-python $(STAMP) check-data
 	@for nb in intro.ipynb chapters/*.ipynb; do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
@@ -127,7 +127,7 @@ endif
 	@touch $(LAB_STAMP)
 
 # Open the chapters in JupyterLab with the book's kernel (the venv's Python, package installed).
-lab: $(LAB_STAMP) check-data
+lab: check-python $(LAB_STAMP) check-data
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(LAB_ARGS) chapters/
 
 # ------------------------------------------------------------------------------------ cleaning
