@@ -20,6 +20,10 @@ LOCAL_SKIP_ALLOWED = ("tests/test_browser.py",)
 _skipped: list[str] = []
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes about a minute (runs in make test all the same)")
+
+
 def pytest_runtest_logreport(report):
     if report.skipped:
         _skipped.append(report.nodeid)

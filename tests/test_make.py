@@ -44,6 +44,9 @@ def repo(tmp_path_factory) -> Path:
 
 def run(cmd: list[str], cwd: Path, timeout: int = 300, **env) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith(("MECFS_", "MAKE"))}
+    # The linked venv has the package installed from ROOT; the copy's own package must win,
+    # in this process and in every notebook kernel it starts.
+    e["PYTHONPATH"] = str(cwd)
     e.update(env)
     return subprocess.run(cmd, cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
 
