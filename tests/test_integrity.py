@@ -221,3 +221,13 @@ def test_check_data_command_passes_on_the_real_data():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("data ok:")
+
+
+def test_readme_quotes_the_real_unit_error(tmp_path):
+    import re
+    d = _copy(tmp_path)
+    _edit(d, "reported_numbers", "mcintyre-onset", "unit", "hours")
+    msg = _refused(d).replace(str(d), "data")
+    number = re.compile(r"row \d+ \(line \d+,")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`{number.sub('row N (line N,', msg)}`" in number.sub("row N (line N,", readme), msg
