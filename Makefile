@@ -13,6 +13,8 @@ STAMP      := $(VENV)/.installed
 LAB_STAMP  := $(VENV)/.lab-installed
 INPUTS_SHA := _build/.inputs.sha256
 PORT       ?= 8000
+# Notebooks executed at once by `make book` (into the cache) and `make notebooks` (in place).
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # INSTALLER=uv (default) or INSTALLER=pip (the plain-pip fallback; slower, same locked pins).
 INSTALLER  ?= uv
 # Oldest Python the locked pins support (soupsieve 4.1 needs 3.11.5).
@@ -94,19 +96,18 @@ cache-guard:
 
 # ------------------------------------------------------------------------------------ book
 book: check-python $(STAMP) check-data cache-guard
-	@$(BIN)/python tools/preexecute.py
+	@$(BIN)/python tools/preexecute.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 test: book
 	CI=$${CI:-} $(BIN)/python -m pytest tests chapters intro.ipynb --nbval --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
 
-# Re-execute every chapter in place, top to bottom in a fresh kernel, to refresh stored outputs.
+# Re-execute every notebook in place, top to bottom in a fresh kernel, to refresh stored outputs.
+# Each notebook runs alone in its own kernel, as before; JOBS of them at a time.
 notebooks: check-python $(STAMP) check-data
-	@for nb in intro.ipynb chapters/*.ipynb; do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
-	done
+	@printf '%s\n' intro.ipynb chapters/*.ipynb | xargs -P $(JOBS) -I{} $(SHELL) -c \
+	  'echo "executing {}"; $(BIN)/jupyter execute --inplace --timeout=600 "{}" 2>&1 | grep -v "^\[NbClientApp\]\|Kernel is running over TCP" >&2; exit $${PIPESTATUS[0]}'
 
 # Serve the built book. PORT=8123 asks for a port; without PORT the first free port from 8000 on
 # is used. A port that is busy is reported in one line.

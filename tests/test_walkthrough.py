@@ -2,13 +2,12 @@
 repository whose data do not yet hold the example row, ends green.
 
 Steps, as the README gives them: (1) append the example row to data/published_evidence.csv;
-(2) `make check-data`; (3) `make test`. Step 3 here runs every test that reads data/ (all of
-tests/ except the ones listed in NOT_DATA, which test the engine, the Makefile, determinism or
-the built HTML) and nbval over every notebook, in the copy. It does not rebuild the HTML book: the
-pages are made from the same notebooks nbval re-executes and compares, and `make test` on the
-repository itself builds and browser-tests them. That keeps this test near one minute instead of
-a full cold build. Because nbval passes without `make notebooks`, the README can say that the
-example row changes no stored output.
+(2) `make check-data`; (3) `make notebooks`; (4) `make test`. Steps 1-3 are run literally. Step 4
+here runs every test that reads data/ (all of tests/ except the ones listed in NOT_DATA, which test
+the engine, the Makefile, determinism or the built HTML) and nbval over every notebook, in the
+copy. It does not rebuild the HTML book: the pages are made from the same notebooks nbval
+re-executes and compares, and `make test` on the repository itself builds and browser-tests them.
+That keeps this test near two minutes instead of a full cold build plus the whole suite.
 """
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ def test_the_walkthrough_names_its_steps():
     text = walkthrough()
     steps = re.findall(r"```bash\n(.+?)```", text, re.S)
     commands = [ln.split("#")[0].strip() for block in steps for ln in block.splitlines() if ln.strip()]
-    assert commands[:2] == ["make check-data", "make test"], commands
+    assert commands[:3] == ["make check-data", "make notebooks", "make test"], commands
     assert "data/published_evidence.csv" in text
 
 
@@ -58,13 +57,17 @@ def test_the_walkthrough_followed_literally_ends_green(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("data ok:")
 
-    # Step 3: the tests of make test that read the data, and nbval over every notebook.
+    # Step 3: make notebooks.
+    proc = run(MAKE + ["notebooks"], repo, timeout=900)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+
+    # Step 4: the tests of make test that read the data, and nbval over every notebook.
     tests = sorted(p.name for p in (repo / "tests").glob("test_*.py") if p.name not in NOT_DATA)
     notebooks = sorted(str(p.relative_to(repo)) for p in repo.glob("chapters/*.ipynb")) + ["intro.ipynb"]
-    proc = run([str(repo / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    proc = run([str(repo / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider",
                 "--nbval", "--nbval-sanitize-with", "tests/sanitize.cfg", *[f"tests/{t}" for t in tests],
                 *notebooks], repo, timeout=900, CI="true")
-    tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+    tail = "\n".join(proc.stdout.strip().splitlines()[-30:])
     assert proc.returncode == 0, tail
     assert re.search(r"\d+ passed", tail) and "skipped" not in tail and "failed" not in tail
 
