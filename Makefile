@@ -17,6 +17,11 @@ PORT       ?= 8000
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # INSTALLER=uv (default) or INSTALLER=pip (the plain-pip fallback; slower, same locked pins).
 INSTALLER  ?= uv
+# uv, pinned with hashes in requirements-uv.txt, lives in a small tools venv shared by every clone
+# on this machine (bootstrapped once with pip), so that a new .venv needs no pip of its own.
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-uv.txt)
+UV_HOME    ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/mecfs-evidence/uv-$(UV_VERSION)
+UV         := $(UV_HOME)/bin/uv
 # Oldest Python the locked pins support (soupsieve 4.1 needs 3.11.5).
 PY_MIN     := 3.11.5
 # Where the notebooks read their data; the cache guard and the data check follow it.
@@ -53,24 +58,28 @@ $(STAMP): requirements.txt requirements-uv.txt pyproject.toml | check-python
 	  echo "$(VENV) was built by another Python ($$($(BIN)/python --version 2>&1 || echo broken)); recreating it with $(WANT_PY)"; \
 	  rm -rf $(VENV); \
 	fi
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@rm -f $(STAMP)
 ifeq ($(INSTALLER),pip)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 else
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.txt
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.txt
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@test -x $(UV) || { echo "installing uv $(UV_VERSION) (pinned, hashed) into $(UV_HOME)"; \
+	  $(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check \
+	    --require-hashes -r requirements-uv.txt; }
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 endif
 	@touch $(STAMP)
 
 # Regenerate the locks from requirements.in (and requirements-lab.in); existing pins are kept
 # unless UPGRADE=1. Needs the network.
 lock: $(STAMP)
-	$(BIN)/uv pip compile requirements.in $(if $(UPGRADE),,--constraint requirements.txt) --generate-hashes \
+	$(UV) pip compile requirements.in $(if $(UPGRADE),,--constraint requirements.txt) --generate-hashes \
 	  --python-version $(PY_MIN) --custom-compile-command "make lock" --output-file requirements.txt
-	$(BIN)/uv pip compile requirements-lab.in --constraint requirements.txt $(if $(UPGRADE),,--constraint requirements-lab.txt) \
+	$(UV) pip compile requirements-lab.in --constraint requirements.txt $(if $(UPGRADE),,--constraint requirements-lab.txt) \
 	  --generate-hashes --python-version $(PY_MIN) --custom-compile-command "make lock" --output-file requirements-lab.txt
 
 # ------------------------------------------------------------------------------------ data
@@ -123,7 +132,7 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 ifeq ($(INSTALLER),pip)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-lab.txt
 else
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-lab.txt
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements-lab.txt
 endif
 	@touch $(LAB_STAMP)
 

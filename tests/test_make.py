@@ -163,3 +163,26 @@ def test_the_browser_skip_is_allowed_outside_ci_and_no_other(tmp_path):
     assert _pytest_in(tmp_path, "test_browser.py", "").returncode == 0
     proc = _pytest_in(tmp_path, "test_other.py", "")
     assert proc.returncode == 1 and "outside the browser test" in proc.stdout
+
+
+def test_a_venv_built_by_another_python_is_rebuilt(tmp_path):
+    """A .venv whose Python is not the one make uses (here a stand-in that says 3.10.0) is replaced."""
+    repo = tmp_path / "book"
+    repo.mkdir()
+    for rel in repo_files():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, repo / rel)
+    fake = repo / ".venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\necho 3.10.0\n", encoding="utf-8")
+    fake.chmod(0o755)
+    (repo / ".venv" / ".installed").touch()
+    proc = run(["make", "--no-print-directory", "install", f"PYTHON={sys.executable}"], repo, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "was built by another Python" in out
+    check = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c",
+                            "import sys, mecfs_evidence, pandas; print(sys.version.split()[0])"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert check.stdout.strip() == sys.version.split()[0], check.stderr
+    assert (repo / ".venv" / ".installed").exists()
