@@ -24,7 +24,18 @@ UV_HOME    ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/mecfs-evi
 UV         := $(UV_HOME)/bin/uv
 # Oldest Python the locked pins support (soupsieve 4.1 needs 3.11.5).
 PY_MIN     := 3.11.5
-# Where the notebooks read their data; the cache guard and the data check follow it.
+# Where the notebooks read their data; the cache guard and the data check follow it. A relative
+# path is made absolute, because the notebooks run in chapters/.
+ifdef MECFS_DATA_DIR
+override MECFS_DATA_DIR := $(abspath $(MECFS_DATA_DIR))
+export MECFS_DATA_DIR
+endif
+ifdef MECFS_SOURCES_DIR
+override MECFS_SOURCES_DIR := $(abspath $(MECFS_SOURCES_DIR))
+export MECFS_SOURCES_DIR
+endif
+# $(shell ...) does not see exported variables (GNU make < 4.4): pass them by hand.
+MECFS_ENV  := $(if $(MECFS_DATA_DIR),MECFS_DATA_DIR='$(MECFS_DATA_DIR)') $(if $(MECFS_SOURCES_DIR),MECFS_SOURCES_DIR='$(MECFS_SOURCES_DIR)')
 DATA_DIR   := $(if $(MECFS_DATA_DIR),$(MECFS_DATA_DIR),data)
 SOURCES    := $(if $(MECFS_SOURCES_DIR),$(MECFS_SOURCES_DIR),sources)
 
@@ -85,7 +96,7 @@ lock: $(STAMP)
 # ------------------------------------------------------------------------------------ data
 # Every table, checked against its schema, references.bib, the verification log and sources/.
 check-data: check-python $(STAMP)
-	@$(call stop-on-stderr,mkdir -p _build && $(BIN)/python -m mecfs_evidence check-data > _build/.check-data.txt)
+	@$(call stop-on-stderr,mkdir -p _build && $(MECFS_ENV) $(BIN)/python -m mecfs_evidence check-data > _build/.check-data.txt)
 	@cat _build/.check-data.txt
 
 # The execution cache keys on a notebook's code cells only. When anything a notebook reads

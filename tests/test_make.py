@@ -186,3 +186,13 @@ def test_a_venv_built_by_another_python_is_rebuilt(tmp_path):
                            capture_output=True, text=True, cwd=tmp_path)
     assert check.stdout.strip() == sys.version.split()[0], check.stderr
     assert (repo / ".venv" / ".installed").exists()
+
+
+def test_data_dir_on_the_command_line_and_relative_is_checked(repo, tmp_path):
+    """`make book MECFS_DATA_DIR=rel/path` checks that folder (made absolute: notebooks run in chapters/)."""
+    d = corrupt_copy(repo, tmp_path, "reported_numbers", "mcintyre-onset", "unit", "hours")
+    rel = os.path.relpath(d, repo)
+    proc = run(MAKE + ["check-data", f"MECFS_DATA_DIR={rel}"], repo)
+    assert proc.returncode != 0
+    last = (proc.stdout + proc.stderr).strip().splitlines()[-1]
+    assert str(d / "reported_numbers.csv") in last and "column 'unit'" in last
