@@ -14,6 +14,7 @@ import sys
 #: Subcommand name -> module exposing ``register(subparsers)``. Add new commands here.
 COMMANDS = {
     "pool": "mecfs_evidence.meta.cli",
+    "check-data": "mecfs_evidence.checkdata",
 }
 
 

@@ -18,12 +18,21 @@ BLOG = "000_1c826619a7388783.txt"
 SUMMARY = "003_3bcd51e6b689dce9.txt"
 
 
-def _sources_or_skip() -> dict[str, str]:
-    if not data.SOURCES_DIR.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"source documents not found at {data.SOURCES_DIR}")
-        pytest.skip(f"source documents not found at {data.SOURCES_DIR} (they live in ../shared/sources)")
+def _sources() -> dict[str, str]:
+    """The two source documents, from the repository's sources/ (never skipped: they are tracked)."""
     return {p.name: p.read_text(encoding="utf-8") for p in data.SOURCES_DIR.glob("*.txt")}
+
+
+def test_sources_are_in_the_repository_and_unchanged():
+    """sources/ holds both documents, byte for byte as sources/README.md records them."""
+    import hashlib
+    assert data.SOURCES_DIR.resolve() == (Path(__file__).resolve().parent.parent / "sources").resolve() \
+        or "MECFS_SOURCES_DIR" in os.environ
+    readme = (data.SOURCES_DIR / "README.md").read_text(encoding="utf-8")
+    recorded = dict(re.findall(r"`(\d{3}_[0-9a-f]{16}\.txt)`.*`([0-9a-f]{64})`", readme))
+    assert set(recorded) == {BLOG, SUMMARY}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((data.SOURCES_DIR / name).read_bytes()).hexdigest() == digest, name
 
 
 def _norm(text: str) -> str:
@@ -40,7 +49,7 @@ def test_blog_table_is_present_and_exact():
 
 
 def test_blog_table_matches_the_source_text():
-    text = _sources_or_skip()[BLOG]
+    text = _sources()[BLOG]
     rows = re.findall(r"^Study ([ABC])(\d{2})(\d{2})%$", text, flags=re.M)
     assert rows == [("A", "30", "60"), ("B", "50", "40"), ("C", "20", "70")]
     df = data.load("reported_studies")
@@ -59,7 +68,7 @@ def test_snippet_tables_include_the_source_tables():
 
 @pytest.mark.parametrize("table", SNIPPET_TABLES)
 def test_every_snippet_is_verbatim_in_its_source(table):
-    sources = _sources_or_skip()
+    sources = _sources()
     df = data.load(table)
     rows = df[df["source_file"].notna()]  # rows from the published record have no source snippet
     assert len(rows) > 0
@@ -104,7 +113,7 @@ COVERAGE_EXCEPTIONS = {
 
 
 def test_every_number_in_the_sources_is_in_the_data():
-    sources = _sources_or_skip()
+    sources = _sources()
     values = {BLOG: set(), SUMMARY: set()}
     for table, cols in [("reported_studies", ["participants", "improved_pct"]),
                         ("dosing", ["dose_low", "dose_high", "duration_min"]),
@@ -187,15 +196,16 @@ def test_missing_column_is_refused(tmp_path, table):
     _expect_error(d, table, f"{table}.csv", "header", f"column '{col}'", "missing column")
 
 
-@pytest.mark.parametrize("table", data.table_names())
+NUMERIC_TABLES = [t for t in data.table_names()
+                  if any(f["type"] in ("number", "integer") for f in data.schema(t)["schema"]["fields"])]
+
+
+@pytest.mark.parametrize("table", NUMERIC_TABLES)
 def test_non_numeric_value_is_refused(tmp_path, table):
     d = _copy_package(tmp_path)
     path = d / f"{table}.csv"
     header, rows = _rows(path)
-    numeric = [f["name"] for f in _fields(table) if f["type"] in ("number", "integer")]
-    if not numeric:
-        pytest.skip(f"table {table} has no numeric column")
-    col = numeric[0]
+    col = next(f["name"] for f in _fields(table) if f["type"] in ("number", "integer"))
     j = header.index(col)
     rows[1][j] = "twelve"
     _write(path, header, rows)
