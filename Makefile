@@ -118,6 +118,7 @@ cache-guard:
 book: check-python $(STAMP) check-data cache-guard
 	@$(BIN)/python tools/preexecute.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	@$(MAKE) --no-print-directory pdf-if-stale
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 test: book
@@ -166,5 +167,16 @@ pdf: $(STAMP) cache-guard
 	$(BIN)/jupyter-book build . --builder singlehtml -n --keep-going
 	$(BIN)/python _ext/print_pdf.py _build/singlehtml _build/pdf/book.pdf
 	@if [ -d _build/html ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi
+	@$(PDF_KEY) > _build/pdf/.key
 	@echo "PDF: $(CURDIR)/_build/pdf/book.pdf"
-.PHONY: pdf
+
+# `make book` ends here: the landing page links book.pdf, so the PDF is rebuilt when anything it
+# is made from changed (the notebooks, pages, configuration, theme files and everything a notebook
+# reads), and otherwise only copied, so that a rebuild with nothing changed stays fast.
+PDF_KEY = { cat $(INPUTS_SHA); git ls-files -co --exclude-standard -- '*.ipynb' '*.md' _config.yml _toc.yml _static _ext \
+  2>/dev/null | grep -v '^_build/' | LC_ALL=C sort | xargs sha256sum 2>/dev/null; } | sha256sum | cut -d' ' -f1
+pdf-if-stale:
+	@if [ -f _build/pdf/book.pdf ] && [ "$$($(PDF_KEY))" = "$$(cat _build/pdf/.key 2>/dev/null)" ]; then \
+	  cp _build/pdf/book.pdf _build/html/book.pdf; echo "PDF up to date: $(CURDIR)/_build/pdf/book.pdf"; \
+	else $(MAKE) --no-print-directory pdf; fi
+.PHONY: pdf pdf-if-stale

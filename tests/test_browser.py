@@ -68,10 +68,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 #: reader issue). They run and are marked xfail(strict=False); delete an entry when its page
 #: passes. Checks: "glue", "raw", "axe", "headers", "sideways", "budget", "dose", "chapter",
 #: "dark".
-AWAITING_CONVERSION: dict[str, set[str]] = {
-    # converted in phase 2 except the certainty chapter, which another helper is still changing
-    "chapters/08-certainty-of-evidence.html": {"glue", "raw", "headers", "chapter"},
-}
+AWAITING_CONVERSION: dict[str, set[str]] = {}
 
 
 def _chromium() -> str | None:
