@@ -826,12 +826,10 @@ def sof_rows() -> list[dict]:
     res = amantadine_pool()
     eff = amantadine_effects()
     e = cox_effects()
-    lead = {"high": "", "moderate": "probably ", "low": "may ", "very low": ""}
-
     def plain(r, what):
         if r.level == "very low":
             return f"We are very uncertain whether {what}."
-        return f"{what[0].upper()}{what[1:]} {lead[r.level]}".strip() + "."
+        return f"The evidence suggests, with {r.level} certainty, that {what}."
 
     return [
         {"id": "amantadine-ms-fatigue", "question": ama.outcome, "rating": ama,

@@ -522,6 +522,25 @@ def sof_short_table(df: pd.DataFrame | None = None, evidence: pd.DataFrame | Non
     return pd.DataFrame(out).set_index("Question")
 
 
+def landing_table() -> pd.DataFrame:
+    """The landing page's one table: the overall answer for ME/CFS first, then the four questions
+    the two source documents raise (:func:`sof_short_table`), then the trials the review found
+    whose certainty is computed from the data (:func:`computed_findings`). Four columns: question,
+    participants (studies), certainty, in short."""
+    from . import analyses
+
+    computed = {r["id"]: r for r in analyses.sof_rows()}
+
+    def row(r):
+        return {"Question": r["question"], "Participants (studies)": r["participants"],
+                "Certainty": f"{SYMBOLS[r['rating'].level]} {r['rating'].level}", "In short": r["plain"]}
+
+    typed = sof_short_table().reset_index()
+    first = pd.DataFrame([row(computed["nmda-mecfs-overall"])])
+    rest = pd.DataFrame([row(computed[k]) for k in ("magnesium-cfs", "amantadine-ms-fatigue")])
+    return pd.concat([first, typed, rest], ignore_index=True)
+
+
 def what_would_change_table(df: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each question: its certainty now, the domains that hold it down, and the study that would help."""
     df = ratings() if df is None else df.sort_values("order").reset_index(drop=True)

@@ -306,3 +306,17 @@ def test_key_findings():
     assert k["memantine_indirect_trials"] == "1"
     assert k["n_very_low"] == "3" and k["n_low"] == "1" and k["n_questions"] == "4"
     assert re.fullmatch(r"\d+\.\d% \(95% CI \d+\.\d% to \d+\.\d%\)", k["blog_pooled"])
+
+
+def test_landing_table_leads_with_the_overall_answer_and_adds_the_computed_rows():
+    """The landing page's one table: overall ME/CFS answer first, the four source questions, then
+    magnesium and amantadine, whose certainty comes from the data (not typed)."""
+    from mecfs_evidence import analyses, certainty
+    t = certainty.landing_table()
+    assert list(t.columns) == ["Question", "Participants (studies)", "Certainty", "In short"]
+    computed = {r["id"]: r for r in analyses.sof_rows()}
+    assert t.loc[0, "Question"] == computed["nmda-mecfs-overall"]["question"]
+    assert t.loc[0, "Certainty"].endswith(computed["nmda-mecfs-overall"]["rating"].level)
+    assert list(t["Question"][1:5]) == list(certainty.sof_short_table().index)
+    assert list(t["Question"][5:]) == [computed["magnesium-cfs"]["question"], computed["amantadine-ms-fatigue"]["question"]]
+    assert t["In short"].str.len().min() > 20 and not t.isna().any().any()
