@@ -92,6 +92,28 @@ def _texts(fig):
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
+def _clashes(fig) -> set:
+    """Pairs of texts (by position in :func:`_texts`) whose drawn boxes overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = _texts(fig)
+    boxes = []
+    for t in texts:
+        try:
+            boxes.append(t.get_window_extent(renderer))
+        except Exception:  # pragma: no cover - a text that cannot be measured is skipped
+            boxes.append(None)
+    pairs = set()
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            if a is None or b is None or a.width == 0 or b.width == 0:
+                continue
+            if a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5:
+                pairs.add((i, j))
+    return pairs
+
+
 def smallest_text_px(fig, column_px: float = PHONE_COLUMN_PX) -> float:
     """How many CSS pixels the figure's smallest text measures when the page shows the figure
     ``column_px`` wide (a phone's column by default). A figure narrower than the column is shown
@@ -107,11 +129,14 @@ def readable(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_P
     return ``fig``. Bigger text can widen the figure, so the check repeats (at most 4 times).
 
     A figure too crowded to take the larger text (its layout collapses: long labels leave no
-    room for the axes) is put back as it was; :func:`smallest_text_px` still reports it, and the
-    figure's function has to be redrawn narrower or with shorter labels.
+    room for the axes), or one whose texts would then run into each other (text placed at fixed
+    positions, such as a forest plot's columns), is put back as it was; :func:`smallest_text_px`
+    still reports it, a tap on the page opens it full size, and the figure's function has to be
+    redrawn narrower or with shorter labels to pass.
     """
     import warnings
     before = [(t, t.get_fontsize()) for t in _texts(fig)]
+    clashes_before = _clashes(fig)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(4):
@@ -123,7 +148,7 @@ def readable(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_P
             for t in small:
                 t.set_fontsize(round(need_pt + 0.05, 1))
         _saved_width_in(fig)
-    if any("collapsed" in str(w.message) for w in caught):
+    if any("collapsed" in str(w.message) for w in caught) or not _clashes(fig) <= clashes_before:
         for t, size in before:
             t.set_fontsize(size)
         with warnings.catch_warnings():

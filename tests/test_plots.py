@@ -60,3 +60,21 @@ def test_smallest_text_px_matches_the_arithmetic():
     expected = 12 / 72 * min(plots.PHONE_COLUMN_PX / width, fig.dpi)
     assert abs(plots.smallest_text_px(fig) - expected) < 1e-9
     plt.close(fig)
+
+
+def test_readable_never_makes_texts_collide():
+    """Text placed at fixed positions (a forest plot's columns) must not be enlarged into each
+    other: readable() keeps the figure as drawn when larger text would make texts overlap."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from mecfs_evidence import plots
+    fig, ax = plt.subplots(figsize=(9, 2))
+    ax.axis("off")
+    fig.text(0.10, 0.5, "left column text", fontsize=5)
+    fig.text(0.22, 0.5, "right column", fontsize=5)
+    assert not plots._clashes(fig)
+    plots.readable(fig)
+    assert not plots._clashes(fig)
+    assert all(t.get_fontsize() == 5 for t in plots._texts(fig))
+    plt.close(fig)
