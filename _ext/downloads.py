@@ -102,6 +102,9 @@ def build_wheel(out: Path = OUT, root: Path = ROOT) -> Path:
     bib = root / "references.bib"
     if bib.is_file():
         entries.append((f"{PACKAGE}/{BUNDLED_DATA}/references.bib", bib.read_bytes()))
+    # the two source documents, so that the loader's snippet checks run outside the repository
+    for f in sorted((root / "sources").glob("*.txt")):
+        entries.append((f"{PACKAGE}/{BUNDLED_DATA}/sources/{f.name}", f.read_bytes()))
     for lic in ("LICENSE", "LICENSE-DATA"):
         if (root / lic).is_file():
             entries.append((f"{dist}/licenses/{lic}", (root / lic).read_bytes()))
@@ -134,6 +137,9 @@ def build_data_zip(out: Path = OUT, root: Path = ROOT) -> Path:
         for extra in ("LICENSE-DATA", "CITATION.cff", "references.bib"):
             if (root / extra).is_file():
                 _write(zf, f"{folder}/{extra}", (root / extra).read_bytes())
+        for f in sorted((root / "sources").glob("*")):
+            if f.is_file():
+                _write(zf, f"{folder}/sources/{f.name}", f.read_bytes())
     _replace(target, buf.getvalue())
     return target
 

@@ -16,6 +16,8 @@ def _use_bundled_data() -> None:
     here = Path(__file__).resolve().parent
     if not (here.parent / "data").is_dir() and (here / "_data").is_dir():
         os.environ.setdefault("MECFS_DATA_DIR", str(here / "_data"))
+        if (here / "_data" / "sources").is_dir():
+            os.environ.setdefault("MECFS_SOURCES_DIR", str(here / "_data" / "sources"))
 
 
 _use_bundled_data()

@@ -313,9 +313,12 @@ def _verification_items(stamp: tuple) -> frozenset:
 
 
 def _bib_path(data_dir: Path) -> Path:
-    """references.bib beside the data folder if there is one there, else the book's."""
-    beside = data_dir.resolve().parent / "references.bib"
-    return beside if beside.is_file() else BIB_FILE
+    """references.bib inside the data folder (an installed wheel bundles it there) or beside it,
+    if there is one, else the book's."""
+    for candidate in (data_dir.resolve() / "references.bib", data_dir.resolve().parent / "references.bib"):
+        if candidate.is_file():
+            return candidate
+    return BIB_FILE
 
 
 # Units a snippet may state, by dimension, as multiples of the dimension's base unit.

@@ -97,6 +97,12 @@ def html_pages() -> list[str]:
         rel = path.relative_to(HTML)
         if rel.parts[0] in SKIP_DIRS:
             continue
+        # a page left over from an earlier build of a renamed or removed chapter is not part of the
+        # book (Sphinx does not delete it): only pages with a source, plus Sphinx's own, are checked
+        stem = rel.with_suffix("")
+        if not any((ROOT / stem).with_suffix(ext).is_file() for ext in (".ipynb", ".md")) \
+                and rel.as_posix() not in {"index.html", "genindex.html", "search.html"}:
+            continue
         pages.append(rel.as_posix())
     return pages
 

@@ -1,11 +1,10 @@
 """The seeded fuzz comparison with metafor (benchmarks/fuzz_metafor.py), as a slow test.
 
-Runs only with ``RUN_SLOW=1`` (it takes minutes): ``RUN_SLOW=1 .venv/bin/python -m pytest -m slow``.
-metafor's answers are committed (benchmarks/fuzz_metafor.json), so R is not needed."""
+It takes about half a minute, so it runs with the rest of ``make test`` (``-m "not slow"``
+leaves it out of a quick run). metafor's answers are committed (benchmarks/fuzz_metafor.json), so R is not needed."""
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("RUN_SLOW") != "1", reason="slow: set RUN_SLOW=1")
 def test_fuzz_against_metafor():
     spec = importlib.util.spec_from_file_location("fuzz_metafor", ROOT / "benchmarks" / "fuzz_metafor.py")
     mod = importlib.util.module_from_spec(spec)

@@ -169,6 +169,7 @@ def test_snippet_quantities_parse_ranges_units_and_day_n():
 # ------------------------------------------------------------------------------------ new tables
 def _add_table(d: Path, name: str, fields: list[dict], rows: list[list[str]]) -> None:
     pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
+    assert name not in {r["name"] for r in pkg["resources"]}, f"{name}: pick a name the data package does not use"
     pkg["resources"].append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                              "schema": {"fields": fields}})
     (d / "datapackage.json").write_text(json.dumps(pkg, indent=2), encoding="utf-8")
@@ -190,19 +191,19 @@ def test_a_new_table_gets_every_check_without_code(tmp_path):
     d = _copy(tmp_path)
     good = [["o1", "falsafi2020", "-1.9", "MFIS points", "falsafi2020", "a quote from the paper, not from sources/"],
             ["o2", "saligan2016", "40", "minutes", SUMMARY, "within 40 minutes"]]
-    _add_table(d, "outcomes", OUTCOME_FIELDS, good)
+    _add_table(d, "new_outcomes", OUTCOME_FIELDS, good)
     data.check_all(d)  # publication snippets are not compared with sources/; the sources/ one is verbatim
-    _add_table(d, "outcomes2", OUTCOME_FIELDS, [good[0], ["o2", "saligan2016", "40", "hours", SUMMARY, "within 40 minutes"]])
-    _refused(d, "outcomes2.csv", "row 2", "column 'unit'", "'40 minutes'")
+    _add_table(d, "new_outcomes2", OUTCOME_FIELDS, [good[0], ["o2", "saligan2016", "40", "hours", SUMMARY, "within 40 minutes"]])
+    _refused(d, "new_outcomes2.csv", "row 2", "column 'unit'", "'40 minutes'")
 
 
 def test_a_new_table_with_a_bad_key_or_missing_source_is_refused(tmp_path):
     d = _copy(tmp_path)
-    _add_table(d, "harms_events", OUTCOME_FIELDS, [["h1", "falsafi2020;nobody2001", "", "", "", ""]])
-    _refused(d, "harms_events.csv", "row 1", "column 'references'", "'nobody2001'")
+    _add_table(d, "new_harms_events", OUTCOME_FIELDS, [["h1", "falsafi2020;nobody2001", "", "", "", ""]])
+    _refused(d, "new_harms_events.csv", "row 1", "column 'references'", "'nobody2001'")
     d2 = _copy(tmp_path / "b")
-    _add_table(d2, "screening", OUTCOME_FIELDS, [["s1", "", "", "", "009_0000000000000000.txt", "text"]])
-    _refused(d2, "screening.csv", "row 1", "column 'source_file'", "not a file in")
+    _add_table(d2, "new_screening", OUTCOME_FIELDS, [["s1", "", "", "", "009_0000000000000000.txt", "text"]])
+    _refused(d2, "new_screening.csv", "row 1", "column 'source_file'", "not a file in")
 
 
 # ------------------------------------------------------------------------------------ the command
