@@ -41,16 +41,21 @@ def test_the_walkthrough_names_its_steps():
 def test_the_walkthrough_followed_literally_ends_green(tmp_path):
     repo = repo_copy(tmp_path / "book")
     path = repo / "data" / "published_evidence.csv"
-    row = re.search(r"```csv\n(.+?)\n```", walkthrough(), re.S).group(1)
+    row, log_row = re.findall(r"```csv\n(.+?)\n```", walkthrough(), re.S)[:2]
     example_id = row.split(",")[0]
-    # The starting point: data without the example row (as in a clone before the reader's edit).
-    kept = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True)
-            if not ln.startswith(example_id + ",")]
-    path.write_text("".join(kept), encoding="utf-8")
+    assert log_row.split(",")[0] == example_id
+    log = repo / "data" / "verification.csv"
+    # The starting point: data without the example rows (as in a clone before the reader's edit).
+    for p in (path, log):
+        kept = [ln for ln in p.read_text(encoding="utf-8").splitlines(keepends=True)
+                if not ln.startswith(example_id + ",")]
+        p.write_text("".join(kept), encoding="utf-8")
 
-    # Step 1: append the row at the end of the file.
+    # Step 1: append the row at the end of the table, and its check at the end of the log.
     with open(path, "a", encoding="utf-8") as f:
         f.write(row + "\n")
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(log_row + "\n")
 
     # Step 2: make check-data.
     proc = run(MAKE + ["check-data"], repo, timeout=300)
