@@ -87,6 +87,21 @@ def _display_path(path: Path) -> str:
     return str(path)
 
 
+def frame_cache(func):
+    """``functools.lru_cache`` for functions that return a DataFrame: each caller gets a copy, never
+    the cached object, so no caller can change what the next one sees."""
+    import functools
+
+    cached = functools.lru_cache(maxsize=None)(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return cached(*args, **kwargs).copy()
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
 def datapackage(data_dir: Path | str | None = None) -> dict:
     """The parsed ``datapackage.json`` of ``data_dir`` (default: the book's ``data/``)."""
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR

@@ -35,7 +35,6 @@ Nothing here is advice: the functions describe what the records print.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -43,6 +42,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from . import data, fmt, plots
+from .data import frame_cache as _frame_cache
 
 __all__ = [
     "REFERENCE_WEIGHT_KG", "RESEARCH_DOSE_MG_PER_KG", "NOPPERS_INFUSION_HOURS", "Z975", "BLOG_SIDE_EFFECTS", "FIGURE_PRODUCTS",
@@ -76,18 +76,6 @@ FIGURE_PRODUCTS = {
 _DRUG_COLOUR = {"esketamine": plots.OKABE_ITO["vermillion"], "amantadine": plots.OKABE_ITO["blue"],
                 "memantine": plots.OKABE_ITO["bluish_green"]}
 _DRUG_MARKER = {"esketamine": "o", "amantadine": "s", "memantine": "D"}
-
-
-def _frame_cache(func):
-    """lru_cache for functions returning a DataFrame: callers get a copy, never the cached object."""
-    cached = functools.lru_cache(maxsize=None)(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return cached(*args, **kwargs).copy()
-
-    wrapper.cache_clear = cached.cache_clear
-    return wrapper
 
 
 # --------------------------------------------------------------------------------------------

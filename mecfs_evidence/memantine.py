@@ -37,6 +37,7 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from . import data, plots, power
+from .data import frame_cache as _frame_cache
 
 __all__ = [
     "TAU_PRIOR_SCALE", "SEED", "PLACEBO_ID", "N_SIM", "event_count", "reported_studies", "blog_counts",
@@ -64,18 +65,6 @@ PLACEBO_ID = "cho-placebo"
 _TRIALS = {"olivanblazquez2014": "Olivan-Blázquez et al. 2014", "falsafi2020": "Falsafi et al. 2020"}
 
 _Z975 = float(norm.ppf(0.975))
-
-
-def _frame_cache(func):
-    """lru_cache for functions returning a DataFrame: callers get a copy, never the cached object."""
-    cached = functools.lru_cache(maxsize=None)(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return cached(*args, **kwargs).copy()
-
-    wrapper.cache_clear = cached.cache_clear
-    return wrapper
 
 
 def _pct(x: float, digits: int = 1) -> str:
