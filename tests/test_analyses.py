@@ -270,3 +270,10 @@ def test_computed_summary_of_findings_rows():
     assert [s.split(" ", 1)[1].lower() for s in sof["Certainty"]] == [r.level for r in ratings]
     assert sof["Participants (studies)"].tolist() == ["270 (4 studies)", "32 (1 study)", "42 (2 randomised studies)"]
     assert all(p.startswith("We are very uncertain") for p, r in zip(sof["What it means"], ratings) if r.level == "very low")
+
+
+def test_prisma_meta_analysis_count_is_the_pooled_analysis():
+    """The PRISMA box 'in a pooled analysis' counts exactly the trials the amantadine pool uses."""
+    from mecfs_evidence import analyses, review
+    st = review.studies()
+    assert set(st.loc[st["in_meta_analysis"], "id"]) == set(analyses.AMANTADINE_STUDIES)
