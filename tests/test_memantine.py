@@ -139,18 +139,9 @@ def test_cached_frames_are_copies():
     assert memantine.reported_studies().loc["Study A", "Participants"] == 30
 
 
-# ---------------------------------------------------------------------------- needs the engine
-
-import mecfs_evidence.forest  # noqa: E402,F401  (the book-style forest plot)
-import mecfs_evidence.meta  # noqa: E402,F401  (the engine)
+# ---------------------------------------------------------------------------- against metafor
 
 
-def pytestmark_engine(func):
-    """Formerly a skip while the engine was being written; the engine is always there now."""
-    return func
-
-
-@pytestmark_engine
 def test_primary_analysis_matches_metafor():
     s = memantine.primary_summary()
     assert s["k"] == 3
@@ -163,13 +154,11 @@ def test_primary_analysis_matches_metafor():
     assert memantine.primary_analysis().method == "REML"
 
 
-@pytestmark_engine
 def test_glmm_matches_metafor():
     f = memantine.sensitivity_frame().set_index("analysis")
     assert f.loc["binomial-normal GLMM", "estimate"] == pytest.approx(METAFOR["glmm"], abs=5e-4)
 
 
-@pytestmark_engine
 def test_sensitivity_rows():
     f = memantine.sensitivity_frame()
     assert len(f) == 13  # FE, 3 estimators x 2 intervals, GLMM, Bayes, arcsine, 3 leave-one-out
@@ -182,14 +171,12 @@ def test_sensitivity_rows():
     assert len(t) == 13 and t["pooled response"].str.endswith("%").all()
 
 
-@pytestmark_engine
 def test_sensitivity_summary_point_estimate_stable():
     s = memantine.sensitivity_summary()
     assert 0.50 < s["est_min"] <= s["est_max"] < 0.60
     assert s["width_max"] > 2 * s["width_min"]
 
 
-@pytestmark_engine
 def test_placebo_curve():
     cur = memantine.placebo_sensitivity_curve()
     assert cur["placebo_rate"].iloc[0] == pytest.approx(0.10)
@@ -203,7 +190,6 @@ def test_placebo_curve():
     plt.close(fig)
 
 
-@pytestmark_engine
 def test_excess_and_bayes_probability():
     ex = memantine.excess_over_placebo()
     assert ex == memantine.excess_over_placebo()  # fixed seed
@@ -212,7 +198,6 @@ def test_excess_and_bayes_probability():
     assert 0.5 < p < 1.0
 
 
-@pytestmark_engine
 def test_trial_sample_sizes_agree_with_power_module():
     t = memantine.trial_sample_sizes()
     (label1, p1, p0), (label2, h1, h0) = memantine.trial_scenarios()
@@ -222,7 +207,6 @@ def test_trial_sample_sizes_agree_with_power_module():
     assert t.loc[label2, "per arm, 80% power"] > t.loc[label1, "per arm, 80% power"]
 
 
-@pytestmark_engine
 def test_forest_plot_draws():
     """Three study rows, the pooled row and the prediction interval, on a proportion axis."""
     fig, ax = memantine.primary_forest_plot()
@@ -264,7 +248,6 @@ def _markdown():
                      for c in _notebook()["cells"] if c["cell_type"] == "markdown")
 
 
-@pytestmark_engine
 def test_glued_headline_values_match_metafor():
     g = _glued()
     assert g["pooled_pct"] == "55.2%"
@@ -275,7 +258,6 @@ def test_glued_headline_values_match_metafor():
     assert tau2_high == pytest.approx(METAFOR["tau2_ci_high"], abs=0.05)
 
 
-@pytestmark_engine
 def test_glued_inputs_and_derived_counts():
     g = _glued()
     assert (g["events_A"], g["events_B"], g["events_C"]) == ("18", "20", "14")
@@ -288,7 +270,6 @@ def test_glued_inputs_and_derived_counts():
     assert float(g["placebo_pct"].rstrip("%")) < float(g["pooled_ci_low"].rstrip("%"))
 
 
-@pytestmark_engine
 def test_glued_values_equal_package_values():
     """The stored notebook is in step with the package (no stale outputs)."""
     g = _glued()
@@ -302,7 +283,6 @@ def test_glued_values_equal_package_values():
     assert g["tau_prior_scale"] == f"{memantine.TAU_PRIOR_SCALE:g}"
 
 
-@pytestmark_engine
 def test_every_glue_reference_is_defined():
     g = _glued()
     md = _markdown()
@@ -317,7 +297,6 @@ def test_every_glue_reference_is_defined():
     assert not missing, f"glue keys used in the prose but never glued: {sorted(missing)}"
 
 
-@pytestmark_engine
 def test_figures_have_alt_text_and_forest():
     md = _markdown()
     blocks = re.findall(r"```\{glue:figure\} (\S+)\n:alt: ([^\n]+)", md)
@@ -328,7 +307,6 @@ def test_figures_have_alt_text_and_forest():
     assert all(len(a) > 40 for a in alt.values())
 
 
-@pytestmark_engine
 def test_chapter_structure():
     md = _markdown()
     assert len(re.findall(r"^# ", md, flags=re.M)) == 1
