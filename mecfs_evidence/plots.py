@@ -20,7 +20,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 __all__ = ["OKABE_ITO", "VERDICT_COLOURS", "apply_style", "new_figure", "verdict_bar_chart",
-           "smallest_text_px", "readable", "PHONE_COLUMN_PX", "MIN_TEXT_PX", "DPI", "WIDTH"]
+           "smallest_text_px", "readable", "phone_report", "PHONE_METADATA_KEY", "PHONE_COLUMN_PX",
+           "MIN_TEXT_PX", "DPI", "WIDTH"]
 
 #: Width in CSS pixels of the article column on a 390 px phone (measured in the built book).
 PHONE_COLUMN_PX = 358
@@ -157,9 +158,24 @@ def readable(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_P
     return fig
 
 
+#: Key of the PNG output metadata in which the hook records how the figure measures on a phone.
+PHONE_METADATA_KEY = "mecfs_phone"
+
+
+def phone_report(fig, column_px: float = PHONE_COLUMN_PX) -> dict:
+    """How ``fig`` measures on a phone: its smallest text in CSS pixels and the number of text
+    pairs that overlap. The notebook's PNG hook stores this beside every figure it saves, so a
+    test can check every figure in the book, not only the ones it knows by name."""
+    return {"min_text_px": round(smallest_text_px(fig, column_px), 2),
+            "text_clashes": len(_clashes(fig)),
+            "column_px": column_px}
+
+
 def _png(fig):
     from IPython.core.pylabtools import print_figure
-    return print_figure(readable(fig), "png", bbox_inches="tight")
+    fig = readable(fig)
+    report = phone_report(fig)
+    return print_figure(fig, "png", bbox_inches="tight"), {PHONE_METADATA_KEY: report}
 
 
 def _install_png_hook() -> None:
@@ -171,6 +187,12 @@ def _install_png_hook() -> None:
     ip = get_ipython()
     if ip is None:
         return
+    # The notebook's inline backend registers its own PNG printer for figures when pyplot first
+    # loads the backend, which happens lazily at the first figure; a hook installed before that
+    # would be replaced. Load the backend now (a no-op once loaded; it closes no figure), then
+    # install the hook.
+    import matplotlib.pyplot as plt
+    plt._get_backend_mod()
     from matplotlib.figure import Figure
     ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
 

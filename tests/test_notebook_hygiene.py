@@ -66,3 +66,37 @@ def test_every_code_cell_has_output(path):
         shows = isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call) and not src.endswith(";")
         assert not shows, f"code cell {i} ends in a value but stored no output: {src[-120:]!r}"
     assert sum(bool(c["outputs"]) for c in cells) >= len(cells) / 2, "most code cells stored no output"
+
+
+def _figure_outputs(path: Path):
+    """Every PNG a chapter stores, shown or glued, with its output metadata."""
+    for i, cell in enumerate(_code_cells(path), 1):
+        for out in cell["outputs"]:
+            data = out.get("data", {})
+            if any(k.endswith("image/png") for k in data):
+                name = out.get("metadata", {}).get("scrapbook", {}).get("name", f"cell {i}")
+                yield name, out.get("metadata", {}).get("image/png", {})
+
+
+FIGURE_NOTEBOOKS = [p for p in NOTEBOOKS if any(True for _ in _figure_outputs(p))]
+
+
+def test_the_figure_check_sees_figures():
+    assert len(FIGURE_NOTEBOOKS) >= 6, [p.name for p in FIGURE_NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", FIGURE_NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in FIGURE_NOTEBOOKS])
+def test_every_figure_is_readable_on_a_phone(path):
+    """Every figure went through the house PNG hook (plots.readable), which records how it
+    measures in a 390 px phone's article column: its smallest text is at least
+    plots.MIN_TEXT_PX CSS pixels there and no two of its texts overlap."""
+    from mecfs_evidence import plots
+    bad = []
+    for name, meta in _figure_outputs(path):
+        report = meta.get(plots.PHONE_METADATA_KEY)
+        if report is None:
+            bad.append(f"{name}: not saved through the house PNG hook (plots.apply_style())")
+        elif report["min_text_px"] < plots.MIN_TEXT_PX - 0.05 or report["text_clashes"]:
+            bad.append(f"{name}: smallest text {report['min_text_px']} px on a phone, "
+                       f"{report['text_clashes']} overlapping text pair(s)")
+    assert not bad, "; ".join(bad)
