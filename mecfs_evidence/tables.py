@@ -34,7 +34,7 @@ import pandas as pd
 from . import fmt
 
 __all__ = ["Table", "render", "cite_label", "cite_link", "bibliography_href", "dose_caption",
-           "DOSE_NOTICE"]
+           "DOSE_NOTICE", "print_min_width_px", "has_long_token", "PRINT_WIDTH_PX", "LONG_TOKEN"]
 
 #: Every table of doses says this in its caption (the book never recommends a dose).
 DOSE_NOTICE = "arithmetic on reported figures: not a dosing guide"
@@ -135,6 +135,44 @@ def _cite_text(keys) -> str:
     return "; ".join(cite_label(k) for k in keys) if keys else fmt.MISSING
 
 
+#: Width in CSS pixels of the text on an A4 page printed with the book's margins (14 mm each side).
+PRINT_WIDTH_PX = 688
+#: Estimated widths, in CSS pixels, of a table printed at 9 pt (12 px): an average character of
+#: the body text and of the bold header, and a cell's horizontal padding. Slightly generous, so
+#: a table that is estimated to fit does fit; the browser test measures every printed table.
+_PRINT_CHAR_PX, _PRINT_HEADER_CHAR_PX, _PRINT_PAD_PX = 8.6, 9.6, 16.0
+#: A token longer than this (a URL, a DOI, a pattern) may break anywhere in print.
+LONG_TOKEN = 24
+_BREAKS = re.compile(r"\s+|(?<=[-\u2013\u2014])(?=[A-Za-z])")
+
+
+def _tokens(text: str) -> list[str]:
+    """Pieces of ``text`` a browser will not split when words break only at their ends:
+    whitespace, and a hyphen or dash followed by a letter, separate pieces (a slash does not:
+    Chromium keeps ``ME/CFS`` together)."""
+    return [t for t in _BREAKS.split(text) if t]
+
+
+def has_long_token(text: str) -> bool:
+    """Whether ``text`` holds a token that only breaks anywhere (a URL, a DOI)."""
+    return any(len(t) > LONG_TOKEN for t in _tokens(text))
+
+
+def print_min_width_px(columns: Sequence[str], text_rows: Sequence[Sequence[str]]) -> float:
+    """Estimated narrowest width of a table on paper, where words are never split (except
+    tokens longer than :data:`LONG_TOKEN`, which break anywhere): per column, its longest word
+    (header or cell) plus padding."""
+    total = 0.0
+    for i, name in enumerate(columns):
+        widest = max((len(t) * _PRINT_HEADER_CHAR_PX for t in _tokens(name)), default=0.0)
+        for row in text_rows:
+            for t in _tokens(row[i]):
+                if len(t) <= LONG_TOKEN:
+                    widest = max(widest, len(t) * _PRINT_CHAR_PX)
+        total += widest + _PRINT_PAD_PX
+    return total
+
+
 @dataclass(frozen=True)
 class Table:
     """A rendered table: ``_repr_html_`` for the book, ``repr`` for plain text (and nbval)."""
@@ -151,8 +189,15 @@ class Table:
     extra: Mapping[str, str] = field(default_factory=dict)
     collapsed: str = ""  # when set: the table sits in a closed <details> with this summary
 
+    @property
+    def print_cards(self) -> bool:
+        """Whether the table prints as cards (one block per row, each cell with its column
+        name): when its columns, with no word split, would be wider than an A4 page."""
+        return self.stack and print_min_width_px(self.columns, self.text_rows) > PRINT_WIDTH_PX
+
     def to_html(self) -> str:
-        classes = " ".join(c for c in ("mecfs-table", "mecfs-stack" if self.stack else "", self.css_class) if c)
+        classes = " ".join(c for c in ("mecfs-table", "mecfs-stack" if self.stack else "",
+                                       "mecfs-print-cards" if self.print_cards else "", self.css_class) if c)
         # a wide table scrolls inside its own box: keyboard users can focus and scroll it (axe
         # scrollable-region-focusable), and screen readers name the region by its caption
         out = [f'<div class="mecfs-table-wrap" tabindex="0" role="region" aria-label="{html.escape(self.caption, quote=True)}">',
@@ -164,8 +209,9 @@ class Table:
         for i, row in enumerate(self.rows):
             muted = self.muted[i] if self.muted else False
             out.append('<tr class="mecfs-muted">' if muted else "<tr>")
-            for name, num, cell in zip(self.columns, self.numeric, row):
-                out.append(f'<td data-label="{html.escape(name, quote=True)}" class="{"num" if num else "text"}">'
+            for name, num, cell, text in zip(self.columns, self.numeric, row, self.text_rows[i]):
+                cls = ("num" if num else "text") + (" mecfs-long" if has_long_token(text) else "")
+                out.append(f'<td data-label="{html.escape(name, quote=True)}" class="{cls}">'
                            f"{cell}</td>")
             out.append("</tr>")
         out.append("</tbody></table>")

@@ -519,20 +519,55 @@ def test_figures_open_full_size(visit):
         assert _target_file(f["link"]).is_file(), f
 
 
-@pytest.mark.parametrize("rel", [p for p in PAGES if p.startswith("chapters/")][:8])
+#: Width of the text on an A4 page with the PDF's 14 mm margins, in CSS pixels (96 per inch).
+PRINT_WIDTH = 688
+
+#: In the print view, the words of table cells that a line break cut in two (a word is cut when
+#: it has more than one line box). Words are the pieces between spaces, and after a hyphen or
+#: dash before a letter, where a browser may break; words longer than 24 characters (URLs,
+#: DOIs) may break anywhere and are not counted.
+_SPLIT_WORDS_JS = """() => {
+  const out = [];
+  document.querySelectorAll('table td, table th').forEach(cell => {
+    if (!cell.getClientRects().length) return;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const re = /[^\\s]+?(?:[-\u2013\u2014](?=[A-Za-z])|(?=\\s|$))/g;
+      let m;
+      while ((m = re.exec(node.data))) {
+        const word = m[0];
+        if (word.length < 2 || word.length > 24) continue;
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + word.length);
+        const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) out.push(word);
+      }
+    }
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("rel", PAGES)
 def test_print_view_shows_no_code_buttons_or_clipped_tables(visit, rel):
-    """With the print stylesheet (A4 width), no code, no button, nothing wider than the page."""
-    v = visit(rel, width=700, height=1000)
+    """With the print stylesheet at the width of an A4 page of the PDF: no code, no button,
+    nothing wider than the page, nothing that scrolls, and no word in a table cut in two (a
+    table too wide for whole words prints as cards, one per row)."""
+    v = visit(rel, width=PRINT_WIDTH, height=1000)
     v.page.emulate_media(media="print")
     state = v.page.evaluate("""() => {
       const shown = sel => Array.from(document.querySelectorAll(sel)).filter(e => e.getClientRects().length > 0);
       const W = document.documentElement.clientWidth;
       return {code: shown('.cell_input').length, buttons: shown('button').length,
               sidebars: shown('.bd-sidebar-primary, .bd-sidebar-secondary').length,
-              wide: shown('table').filter(t => t.getBoundingClientRect().right > W + 1).length,
+              wide: shown('table').filter(t => t.getBoundingClientRect().right > W + 1)
+                      .map(t => (t.caption ? t.caption.innerText : t.className).slice(0, 60)),
               scrollers: shown('.mecfs-table-wrap, .cell_output').filter(e => e.scrollWidth > e.clientWidth + 1).length};
     }""")
-    assert state == {"code": 0, "buttons": 0, "sidebars": 0, "wide": 0, "scrollers": 0}, f"{rel}: {state}"
+    assert state == {"code": 0, "buttons": 0, "sidebars": 0, "wide": [], "scrollers": 0}, f"{rel}: {state}"
+    split = v.page.evaluate(_SPLIT_WORDS_JS)
+    assert not split, f"{rel}: {len(split)} word(s) cut in two in printed tables, e.g. {split[:8]}"
 
 
 def test_pdf_has_the_whole_book():

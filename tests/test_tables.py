@@ -90,3 +90,27 @@ def test_collapsed_table_sits_behind_a_closed_toggle():
     assert html.startswith('<details class="mecfs-details"><summary>Show the weight grid</summary>')
     assert html.endswith("</details>") and " open" not in html.split(">")[0]
     assert "<details" not in tables.render(df, caption="grid").to_html()
+
+
+def test_print_width_estimate_keeps_words_whole_and_lets_urls_break():
+    # words break only at spaces and after a hyphen before a letter; ME/CFS and IL-6 stay whole
+    assert tables._tokens("IL-6-induced sensitization-inflammation ME/CFS") == [
+        "IL-6-", "induced", "sensitization-", "inflammation", "ME/CFS"]
+    url = "https://pubmed.ncbi.nlm.nih.gov/3902184/?dopt=Abstract"
+    assert tables.has_long_token(f"see {url}") and not tables.has_long_token("Neuroinflammatory effects")
+    # a URL adds nothing (it breaks anywhere); the longest whole word sets the column
+    narrow = tables.print_min_width_px(["A"], [[f"x {url}"]])
+    assert narrow < tables.print_min_width_px(["A"], [["Neuroinflammatory"]])
+
+
+def test_a_table_too_wide_for_a_page_prints_as_cards():
+    few = pd.DataFrame({"Study": ["Cox 1991"], "Risk ratio": [4.53]})
+    many = pd.DataFrame({f"Participants needed, scenario {i}": ["1,234"] for i in range(9)})
+    assert not tables.render(few, caption="c").print_cards
+    wide = tables.render(many, caption="c")
+    assert wide.print_cards and "mecfs-print-cards" in wide.to_html()
+    assert "mecfs-print-cards" not in tables.render(few, caption="c").to_html()
+    # cards need the column names on the cells; a table that does not stack never prints as cards
+    assert not tables.render(many, caption="c", stack=False).print_cards
+    long_cell = tables.render(pd.DataFrame({"Record": ["https://example.org/a/very/long/path/to/a/record"]}), caption="c")
+    assert 'class="text mecfs-long"' in long_cell.to_html()
