@@ -213,8 +213,12 @@ def evidence_map_counts(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_map_figure(counts: pd.DataFrame):
-    """Dot matrix of :func:`evidence_map_counts`: dot area and printed number both give the count."""
-    fig, ax = new_figure(8.2, 0.42 * len(counts) + 1.9)
+    """Dot matrix of :func:`evidence_map_counts`: dot area and printed number both give the count.
+
+    Drawn 5.6 inches wide, so its text stays readable on a phone: long mechanism and evidence
+    names are wrapped, and the legend sits below the matrix, one entry per line.
+    """
+    fig, ax = new_figure(5.6, 0.42 * len(counts) + 2.3)
     ys = np.arange(len(counts))
     biggest = max(int(counts.values.max()), 1)
     for j, ev in enumerate(counts.columns):
@@ -224,21 +228,21 @@ def evidence_map_figure(counts: pd.DataFrame):
                 ax.text(j, i, "·", ha="center", va="center", color=OKABE_ITO["grey"], fontsize=12)
                 continue
             colour = OKABE_ITO["vermillion"] if ev == "hypothesis only" else OKABE_ITO["blue"]
-            ax.scatter(j, i, s=80 + 900 * n / biggest, color=colour, alpha=0.35, edgecolor=colour, linewidth=1.2,
+            ax.scatter(j, i, s=60 + 560 * n / biggest, color=colour, alpha=0.35, edgecolor=colour, linewidth=1.2,
                        marker="s" if ev == "hypothesis only" else "o")
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=10, fontweight="bold", color="black")
-    ax.set_xticks(range(len(counts.columns)), [c.replace(", ", ",\n") for c in counts.columns])
-    ax.set_yticks(ys, counts.index)
-    ax.set_xlim(-0.6, len(counts.columns) - 0.4)
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=11, fontweight="bold", color="black")
+    ax.set_xticks(range(len(counts.columns)), [_wrap(c, 10) for c in counts.columns])
+    ax.set_yticks(ys, [_wrap(m, 17) for m in counts.index])
+    ax.set_xlim(-0.5, len(counts.columns) - 0.5)
     ax.set_ylim(len(counts) - 0.5, -0.5)
     ax.grid(True, alpha=0.25)
-    ax.set_xlabel("best evidence behind the link (most direct for ME/CFS on the left)")
+    ax.set_xlabel("best evidence behind the link\n(most direct for ME/CFS on the left)")
     ax.tick_params(axis="x", length=0)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=10, color=OKABE_ITO["blue"], alpha=0.5,
                       label="some evidence (circle)"),
                Line2D([], [], marker="s", linestyle="", markersize=10, color=OKABE_ITO["vermillion"], alpha=0.5,
                       label="no evidence: hypothesis only (square)")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
     return fig, ax
 
 
@@ -289,39 +293,68 @@ _STATUS_STYLE = {"demonstrated": dict(linestyle="-", color=OKABE_ITO["blue"], lw
 def chain_diagram(claims: pd.DataFrame, chains: list[str] | tuple[str, ...] = tuple(CHAIN_TITLES)):
     """Boxes and arrows for each chain: solid blue arrows demonstrated, dashed vermillion assumed.
 
-    Each arrow is labelled with the evidence type and the book's rating of the link, so the
-    meaning never rests on colour alone. Returns ``(fig, axes)``.
+    The chains stand side by side, each flowing downwards, with the same step of every chain on
+    the same level. Each arrow is labelled, beside it, with the evidence type and the book's rating
+    of the link, so the meaning never rests on colour alone. Drawn 5.6 inches wide, so its text
+    stays readable on a phone. Returns ``(fig, axes)``, one axes per chain.
     """
     apply_style()
     n = len(chains)
-    fig, axes = plt.subplots(n, 1, figsize=(8.5, 2.6 * n + 0.8), layout="constrained")
-    axes = np.atleast_1d(axes)
-    width, gap = 1.8, 0.75
-    most = max(len(chain_links(claims, ch)) + 1 for ch in chains)
-    for ax, chain in zip(axes, chains):
-        c = chain_links(claims, chain)
-        labels = [c["link_from"].iloc[0]] + list(c["link_to"])
-        xs = [i * (width + gap) for i in range(len(labels))]
-        for x, lab in zip(xs, labels):
-            ax.add_patch(FancyBboxPatch((x, 0.15), width, 0.7, boxstyle="round,pad=0.04",
-                                        facecolor="#F4F4F4", edgecolor="black", linewidth=1))
-            ax.text(x + width / 2, 0.5, _wrap(lab, 13), ha="center", va="center", fontsize=11.5)
-        for k, (_, link) in enumerate(c.iterrows()):
-            style = _STATUS_STYLE[link["status"]]
-            x0, x1 = xs[k] + width + 0.04, xs[k + 1] - 0.04
-            ax.add_patch(FancyArrowPatch((x0, 0.5), (x1, 0.5), arrowstyle="-|>", mutation_scale=16,
-                                         linestyle=style["linestyle"], color=style["color"], lw=style["lw"]))
-            ax.text((x0 + x1) / 2, 0.08, _wrap(f"{link['evidence_type']}; {link['book_rating']}", 14),
-                    ha="center", va="top", fontsize=10)
-        ax.set_xlim(-0.1, (most - 1) * (width + gap) + width + 0.1)
-        ax.set_ylim(-0.45, 1.0)
+    links = [chain_links(claims, ch) for ch in chains]
+    fs = 11  # every text; the figure is :data:`mecfs_evidence.plots.WIDTH` wide, so 11 pt is >= 9 px
+    line = fs * 1.25 / 72  # height of one line of text, inches
+    box_wrap, arrow_wrap, title_wrap = 17, 14, 17
+    boxes = [[_wrap(lab, box_wrap) for lab in [c["link_from"].iloc[0]] + list(c["link_to"])] for c in links]
+    arrows = [[_wrap(f"{e}; {r}", arrow_wrap) for e, r in zip(c["evidence_type"], c["book_rating"])]
+              for c in links]
+    titles = [_wrap(CHAIN_TITLES.get(ch, ch), title_wrap) for ch in chains]
+
+    def lines(t):
+        return t.count("\n") + 1
+
+    # heights (inches) of each level: the same step of every chain shares one level
+    steps = max(len(b) for b in boxes)
+    box_h = [max(lines(b[k]) for b in boxes if k < len(b)) * line + 0.22 for k in range(steps)]
+    gap_h = [max(lines(a[k]) for a in arrows if k < len(a)) * line + 0.16 for k in range(steps - 1)]
+    title_h = max(lines(t) for t in titles) * line * 1.05 + 0.12
+    tops = [title_h]
+    for k in range(steps - 1):
+        tops.append(tops[-1] + box_h[k] + gap_h[k])
+    content_h = tops[-1] + box_h[-1]
+    legend_h = 0.75
+    width = 5.6
+    height = content_h + legend_h + 0.1
+    fig = plt.figure(figsize=(width, height))
+    left_in, right_in, sep_in = 0.05, 0.05, 0.14
+    col_w = (width - left_in - right_in - sep_in * (n - 1)) / n
+    axes = []
+    for i in range(n):
+        ax = fig.add_axes(((left_in + i * (col_w + sep_in)) / width, legend_h / height,
+                           col_w / width, content_h / height))
+        ax.set_xlim(0, col_w)
+        ax.set_ylim(content_h, 0)
         ax.set_axis_off()
-        ax.set_title(CHAIN_TITLES.get(chain, chain), loc="left", fontsize=12.5)
+        axes.append(ax)
+    arrow_x = 0.2  # arrows run down the left of each column, their labels beside them
+    for ax, c, bx, ar, title in zip(axes, links, boxes, arrows, titles):
+        ax.text(0, 0, title, ha="left", va="top", fontsize=fs, fontweight="bold", linespacing=1.05)
+        for k, lab in enumerate(bx):
+            ax.add_patch(FancyBboxPatch((0.04, tops[k] + 0.04), col_w - 0.08, box_h[k] - 0.08,
+                                        boxstyle="round,pad=0.03", facecolor="#F4F4F4", edgecolor="black",
+                                        linewidth=1))
+            ax.text(col_w / 2, tops[k] + box_h[k] / 2, lab, ha="center", va="center", fontsize=fs,
+                    linespacing=1.05)
+        for k, (status, lab) in enumerate(zip(c["status"], ar)):
+            style = _STATUS_STYLE[status]
+            y0, y1 = tops[k] + box_h[k] + 0.01, tops[k + 1] - 0.01
+            ax.add_patch(FancyArrowPatch((arrow_x, y0), (arrow_x, y1), arrowstyle="-|>", mutation_scale=16,
+                                         linestyle=style["linestyle"], color=style["color"], lw=style["lw"]))
+            ax.text(arrow_x + 0.17, (y0 + y1) / 2, lab, ha="left", va="center", fontsize=fs, linespacing=1.05)
     handles = [Line2D([], [], color=s["color"], linestyle=s["linestyle"], lw=s["lw"], label=f"{k} link")
                for k, s in _STATUS_STYLE.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False,
-               title="under each arrow: evidence type; book's rating")
-    return fig, axes
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
+               fontsize=fs, title="beside each arrow: evidence type; book's rating", title_fontsize=fs)
+    return fig, np.array(axes)
 
 
 def _summary_rows(claims: pd.DataFrame) -> pd.DataFrame:
@@ -361,9 +394,12 @@ def rating_agreement(claims: pd.DataFrame) -> dict:
 
 def rating_shift_figure(claims: pd.DataFrame):
     """For each of the summary's rated items: the source's rating (open square) and the book's
-    (filled circle) on one scale, joined by an arrow."""
+    (filled circle) on one scale, joined by an arrow.
+
+    Drawn 5.6 inches wide, so its text stays readable on a phone: the item names are wrapped onto
+    two lines, and so are "very weak" and "unsupported"."""
     r = _summary_rows(claims).reset_index(drop=True)
-    fig, ax = new_figure(7.2, 0.4 * len(r) + 1.7)
+    fig, ax = new_figure(5.6, 0.5 * len(r) + 2.0)
     scale = list(reversed(RATING_ORDER))  # unsupported ... strong, left to right
     pos = {k: i for i, k in enumerate(scale)}
     for i, row in r.iterrows():
@@ -377,16 +413,16 @@ def rating_shift_figure(claims: pd.DataFrame):
         ax.plot(b, i, marker="o", markersize=9, color=OKABE_ITO["blue"], linestyle="")
     labels = ["Overall plausibility (CERTAINTY)" if t.startswith("CERTAINTY") else
               textwrap.shorten(t.split("→")[0].strip(), 44, placeholder="…") for t in r["snippet"]]
-    ax.set_yticks(range(len(r)), labels)
-    ax.set_xticks(range(len(scale)), scale)
+    ax.set_yticks(range(len(r)), [_wrap(t, 22) for t in labels])
+    ax.set_xticks(range(len(scale)), [{"unsupported": "un-\nsupported"}.get(t, _wrap(t, 8)) for t in scale])
     ax.set_xlim(-0.4, len(scale) - 0.6)
     ax.set_ylim(len(r) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("rating (the source's STRONG / MEDIUM / WEAK shown as strong / moderate / weak)", fontsize=10)
+    ax.set_xlabel("rating\n(the source's STRONG / MEDIUM / WEAK\nshown as strong / moderate / weak)")
     handles = [Line2D([], [], marker="s", markersize=9, markerfacecolor="white", markeredgecolor=OKABE_ITO["orange"],
                       markeredgewidth=2, linestyle="", label="source's rating"),
                Line2D([], [], marker="o", markersize=9, color=OKABE_ITO["blue"], linestyle="", label="book's rating")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
     return fig, ax
 
 

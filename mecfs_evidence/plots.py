@@ -203,36 +203,41 @@ def new_figure(width: float = WIDTH, height: float = 3.6, **subplots_kw):
     return plt.subplots(figsize=(width, height), layout="constrained", **subplots_kw)
 
 
-def verdict_bar_chart(counts, ax=None, title: str | None = None):
-    """Horizontal stacked bars of items per verdict, one bar per source.
+def verdict_bar_chart(counts, title: str | None = None):
+    """Horizontal bars of items per verdict, one panel per source, the count printed at each bar.
 
     ``counts`` is the table from :func:`mecfs_evidence.data.verdict_counts` (verdicts as rows,
-    sources as columns, plus an optional ``total`` column, which is ignored).
+    sources as columns, plus an optional ``total`` column, which is ignored). The verdicts are the
+    rows, named on the left, so the chart needs no legend; each verdict keeps its colour and its
+    own fill pattern. Each panel has its own scale (a source's total is in its title): the blog's
+    few items would be invisible on the summary's scale. Returns ``(fig, axes)``, one axes per
+    source.
+
+    (A stacked bar per source, the earlier design, could not print the counts of its narrow
+    segments without their labels running into each other, and its legend made the figure tall.)
     """
-    if ax is None:
-        fig, ax = new_figure(WIDTH, 3.6)
-    else:
-        fig = ax.figure
-        apply_style()
     sources = [c for c in counts.columns if c != "total"]
-    left = [0] * len(sources)
+    fig, axes = new_figure(WIDTH, 0.36 * len(counts) + 1.5, ncols=len(sources), sharey=True)
+    axes = list(axes) if len(sources) > 1 else [axes]
     hatches = ["", "..", "//", "\\\\", "xx", "--"]
-    for i, verdict in enumerate(counts.index):
-        vals = [int(counts.loc[verdict, s]) for s in sources]
-        bars = ax.barh(sources, vals, left=left, color=VERDICT_COLOURS.get(verdict, OKABE_ITO["grey"]),
-                       edgecolor="black", linewidth=0.6, hatch=hatches[i % len(hatches)], label=verdict)
-        for bar, v, l0 in zip(bars, vals, left):
-            if v > 0:
-                ax.text(l0 + v / 2, bar.get_y() + bar.get_height() / 2, str(v), ha="center", va="center",
-                        fontsize=11, color="black",
-                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8))
-        left = [a + b for a, b in zip(left, vals)]
-    ax.set_xlabel("number of reported items (numbers and claims)")
-    ax.invert_yaxis()
-    ax.grid(axis="y", visible=False)
-    # below the bars, not beside them: a legend at the side widens the figure and shrinks its
-    # text on a phone
-    ax.legend(title="verdict", loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=3, frameon=False)
+    ys = list(range(len(counts.index)))
+    for ax, source in zip(axes, sources):
+        vals = [int(counts.loc[v, source]) for v in counts.index]
+        biggest = max(max(vals), 1)
+        for y, verdict, v, hatch in zip(ys, counts.index, vals, hatches * len(ys)):
+            ax.barh(y, v, height=0.7, color=VERDICT_COLOURS.get(verdict, OKABE_ITO["grey"]),
+                    edgecolor="black", linewidth=0.6, hatch=hatch)
+            ax.text(v + 0.03 * biggest, y, str(v), ha="left", va="center", color="black")
+        ax.set_xlim(0, biggest * 1.32)
+        # only the ticks inside the panel: one just past its end would be measured (though not
+        # drawn) on top of the next panel's 0
+        ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= biggest * 1.32])
+        ax.set_title(f"{source} ({sum(vals)})")
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", length=0)
+    axes[0].set_yticks(ys, list(counts.index))
+    axes[0].invert_yaxis()
+    fig.supxlabel("number of reported items\n(numbers and claims)", fontsize=11)
     if title:
-        ax.set_title(title)
-    return fig, ax
+        fig.suptitle(title)
+    return fig, axes

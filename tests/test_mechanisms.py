@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from mecfs_evidence import data
+from mecfs_evidence import data, plots
 from mecfs_evidence import mechanisms as m
 
 matplotlib.use("Agg")
@@ -148,6 +148,48 @@ def test_figures_return_fig_and_ax(claims):
     for fig, ax in (m.evidence_map_figure(m.evidence_map_counts(claims)), m.rating_shift_figure(claims)):
         assert ax.figure is fig
         plt.close(fig)
+
+
+_FIGURES = {
+    "evidence map": lambda c: m.evidence_map_figure(m.evidence_map_counts(c)),
+    "chains": lambda c: m.chain_diagram(c),
+    "rating shift": lambda c: m.rating_shift_figure(c),
+}
+
+
+@pytest.mark.parametrize("name", list(_FIGURES))
+def test_figure_is_readable_on_a_phone(claims, name):
+    """After readable(), the smallest text is >= 9 px in a phone's 358 px column and no two texts
+    overlap (readable() puts a figure back as it was when it cannot fix it, so this fails then)."""
+    fig = _FIGURES[name](claims)[0]
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert plots._clashes(fig) == set()
+    plt.close(fig)
+
+
+def _drawn(fig):
+    return [t.get_text() for t in plots._texts(fig)]
+
+
+def test_evidence_map_prints_every_count(claims):
+    counts = m.evidence_map_counts(claims)
+    fig, _ = m.evidence_map_figure(counts)
+    printed = sorted(int(t) for t in _drawn(fig) if t.isdigit())
+    assert printed == sorted(int(v) for v in counts.to_numpy().ravel() if v > 0)
+    plt.close(fig)
+
+
+def test_chain_diagram_labels_every_link(claims):
+    """Every box and every arrow's evidence type and rating is in the figure (wrapping aside)."""
+    fig, _ = m.chain_diagram(claims)
+    drawn = [" ".join(t.split()) for t in _drawn(fig)]
+    for chain in m.CHAIN_TITLES:
+        c = m.chain_links(claims, chain)
+        for label in [c["link_from"].iloc[0], *c["link_to"], m.CHAIN_TITLES[chain],
+                      *(f"{e}; {r}" for e, r in zip(c["evidence_type"], c["book_rating"]))]:
+            assert label in drawn, label
+    plt.close(fig)
 
 
 def test_mechanism_summary(claims):

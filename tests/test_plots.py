@@ -28,6 +28,25 @@ def test_verdict_chart_is_readable_on_a_phone():
     plt.close(fig)
 
 
+def test_book_verdict_chart_is_readable_and_prints_every_count():
+    """The chart chapter 1 shows: after readable(), text >= 9 px on a phone, no two texts overlap
+    (the narrow segments of the old stacked bars did), and every count of the table is printed."""
+    from mecfs_evidence import data
+    counts = data.verdict_counts(data.provenance_ledger())
+    fig, axes = plots.verdict_bar_chart(counts)
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert plots._clashes(fig) == set()
+    sources = [c for c in counts.columns if c != "total"]
+    assert len(axes) == len(sources)
+    for ax, source in zip(axes, sources):
+        printed = [t.get_text() for t in ax.texts]
+        assert printed == [str(int(v)) for v in counts[source]]
+        assert ax.get_title() == f"{source} ({int(counts[source].sum())})"
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == list(counts.index)
+    plt.close(fig)
+
+
 def test_readable_enlarges_small_text_on_a_wide_figure():
     plots.apply_style()
     fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
