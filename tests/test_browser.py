@@ -523,9 +523,10 @@ def test_figures_open_full_size(visit):
 PRINT_WIDTH = 688
 
 #: In the print view, the words of table cells that a line break cut in two (a word is cut when
-#: it has more than one line box). Words are the pieces between spaces, and after a hyphen or
-#: dash before a letter, where a browser may break; words longer than 24 characters (URLs,
-#: DOIs) may break anywhere and are not counted.
+#: it has more than one line box). Words are the pieces between spaces, hyphens, dashes and
+#: slashes, where a browser may end a line (Chromium ends one after the hyphen of "IL-6" and
+#: the slash of "17.7%/12.6%"); words
+#: longer than 24 characters (URLs, DOIs) may break anywhere and are not counted.
 _SPLIT_WORDS_JS = """() => {
   const out = [];
   document.querySelectorAll('table td, table th').forEach(cell => {
@@ -533,15 +534,19 @@ _SPLIT_WORDS_JS = """() => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     let node;
     while ((node = walker.nextNode())) {
-      const re = /[^\\s]+?(?:[-\u2013\u2014](?=[A-Za-z])|(?=\\s|$))/g;
-      let m;
-      while ((m = re.exec(node.data))) {
-        const word = m[0];
-        if (word.length < 2 || word.length > 24) continue;
-        const range = document.createRange();
-        range.setStart(node, m.index); range.setEnd(node, m.index + word.length);
-        const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
-        if (lines.size > 1) out.push(word);
+      const tokens = /\\S+/g;
+      let t;
+      while ((t = tokens.exec(node.data))) {
+        if (t[0].length > 24) continue;            // a URL, a DOI, a pattern: may break anywhere
+        const words = /[^-\u2013\u2014/]+[-\u2013\u2014/]?|[-\u2013\u2014/]/g;
+        let w;
+        while ((w = words.exec(t[0]))) {
+          if (w[0].length < 2) continue;
+          const range = document.createRange();
+          range.setStart(node, t.index + w.index); range.setEnd(node, t.index + w.index + w[0].length);
+          const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+          if (lines.size > 1) out.push(w[0]);
+        }
       }
     }
   });
