@@ -455,7 +455,7 @@ def dose_map_figure(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE
     # a dose reported in mg is printed under its mg/kg value, not in the row's label
     t["label"] = [_wrap_label(x.removesuffix(f" ({m})") if m else x, _MAP_WRAP)
                   for x, m in zip(t["label"], t["reported"])]
-    fig, ax = plots.new_figure(5.3, 0.72 * len(t) + 2.2)
+    fig, ax = plots.new_figure(5.3, 0.64 * len(t) + 2.1)
     y = np.arange(len(t))[::-1]
     seen = set()
     for yi, (_, r) in zip(y, t.iterrows()):
