@@ -328,6 +328,16 @@ def fixed_dose_by_weight(dose_mg: float, weights_kg: Iterable[float] = DEFAULT_W
 
 
 #: How each kind of point on the dose map is drawn (marker, fill, label). Never colour alone.
+#: Characters per line of the dose map's row labels (short enough for a phone's column).
+_MAP_WRAP = 22
+
+def _wrap_label(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters, never inside a parenthesis ("(as reported)")."""
+    import re
+    kept = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    return textwrap.fill(kept, width).replace("\u00a0", " ")
+
+
 _MAP_KINDS = {
     "human, reported in mg/kg": dict(marker="o", filled=True, colour="blue"),
     "human, reported in mg (at reference weight)": dict(marker="s", filled=True, colour="bluish_green"),
@@ -340,7 +350,8 @@ _MAP_KINDS = {
 def dose_map_table(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE_WEIGHT_KG) -> pd.DataFrame:
     """Every regimen of ``dosing`` on one mg/kg axis at ``reference_weight_kg``.
 
-    Columns: ``label, kind, low, high`` (mg/kg; ``low == high`` for a single dose), ``verdict``.
+    Columns: ``label, kind, low, high`` (mg/kg; ``low == high`` for a single dose), ``verdict``,
+    ``reported`` (the dose in mg as the source gives it, for doses reported in mg; else empty).
     Fixed-mg human doses are divided by the reference weight. Rodent doses appear twice:
     as reported (not a human dose) and as the HED range spanning mouse to rat. Rows whose
     verdict is "unverifiable" get their own kind.
@@ -355,21 +366,23 @@ def dose_map_table(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE_
             if r["dose_unit"] == "mg":
                 lo, hi = lo / w, hi / w
                 kind = "human, reported in mg (at reference weight)"
-                label = f"{r['regimen']} ({_fmt_range(*_low_high(r), 0)} mg)"
+                reported = f"{_fmt_range(*_low_high(r), 0)} mg"
+                label = f"{r['regimen']} ({reported})"
             else:
                 kind = "human, reported in mg/kg"
-                label = r["regimen"]
+                label, reported = r["regimen"], ""
             if r["verdict"] == "unverifiable":
                 kind = "unverifiable (no source found)"
-            rows.append({"id": r["id"], "label": label, "kind": kind, "low": lo, "high": hi, "verdict": r["verdict"]})
+            rows.append({"id": r["id"], "label": label, "kind": kind, "low": lo, "high": hi, "verdict": r["verdict"],
+                         "reported": reported})
         else:
             rows.append({"id": r["id"], "label": f"{r['regimen']} (as reported)",
                          "kind": "rodent dose as reported (not a human dose)", "low": lo, "high": hi,
-                         "verdict": r["verdict"]})
+                         "verdict": r["verdict"], "reported": ""})
             rows.append({"id": r["id"] + "-hed", "label": f"{r['regimen']}, HED (mouse–rat)",
                          "kind": "rodent dose as HED, mouse or rat",
                          "low": human_equivalent_dose(hi, "mouse"), "high": human_equivalent_dose(hi, "rat"),
-                         "verdict": r["verdict"]})
+                         "verdict": r["verdict"], "reported": ""})
     return pd.DataFrame(rows)
 
 
@@ -426,13 +439,23 @@ def dose_map_figure(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE
     circle: reported in mg/kg; filled square: reported in mg and divided by the reference
     weight), the unverifiable dose (open X), rodent doses as reported (open triangle: not
     human doses) and their HEDs (filled diamonds, spanning the mouse and rat HED). Ranges
-    are drawn as lines between their ends. Returns ``(fig, ax)``.
+    are drawn as lines between their ends, and each row's value in mg/kg is printed above it.
+    Returns ``(fig, ax)``.
+
+    Drawn to be read on a phone (house width, 10 pt text or more): a regimen that the source
+    states twice with the same dose (:func:`merge_duplicate_regimens`) is labelled with its
+    first name only, so the chapter's caption names the other; the full names are in the
+    chapter's tables.
     """
     from . import plots
 
-    t = dose_map_table(merge_duplicate_regimens(dosing), reference_weight_kg)
-    t["label"] = [textwrap.fill(x, 30) for x in t["label"]]
-    fig, ax = plots.new_figure(7.4, 0.6 * len(t) + 1.9)
+    merged = merge_duplicate_regimens(dosing)
+    merged["regimen"] = [r.split(" = ")[0] for r in merged["regimen"]]
+    t = dose_map_table(merged, reference_weight_kg)
+    # a dose reported in mg is printed under its mg/kg value, not in the row's label
+    t["label"] = [_wrap_label(x.removesuffix(f" ({m})") if m else x, _MAP_WRAP)
+                  for x, m in zip(t["label"], t["reported"])]
+    fig, ax = plots.new_figure(5.3, 0.64 * len(t) + 2.1)
     y = np.arange(len(t))[::-1]
     seen = set()
     for yi, (_, r) in zip(y, t.iterrows()):
@@ -444,23 +467,29 @@ def dose_map_figure(dosing: pd.DataFrame, reference_weight_kg: float = REFERENCE
         if not math.isclose(r["low"], r["high"]):
             ax.plot([r["low"], r["high"]], [yi, yi], color=c, lw=3, solid_capstyle="butt", zorder=2)
             ax.scatter([r["low"], r["high"]], [yi, yi], marker=k["marker"], s=70, facecolor=face,
-                       edgecolor=c if k["filled"] else c, linewidth=1.6, zorder=3, label=lab)
+                       edgecolor=c, linewidth=1.6, zorder=3, label=lab)
             text = f"{r['low']:.2f}–{r['high']:.2f}"
+            at, ha, dx = r["low"], "left", -5  # from the range's start
         else:
             ax.scatter([r["high"]], [yi], marker=k["marker"], s=80, facecolor=face, edgecolor=c,
                        linewidth=1.6, zorder=3, label=lab)
             text = f"{r['high']:.2f}" if r["high"] < 10 else f"{r['high']:.1f}"
-        ax.annotate(text + " mg/kg", (r["high"], yi), xytext=(8, 0), textcoords="offset points",
-                    va="center", fontsize=9)
+            at, ha, dx = r["high"], "center", 0
+        # above the marker, not beside it: a label to the right would need a wider axis
+        text += " mg/kg" + (f"\n({r['reported']})" if r["reported"] else "")
+        ax.annotate(text, (at, yi), xytext=(dx, 7), textcoords="offset points", ha=ha, va="bottom",
+                    linespacing=1.1, bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none"))
     ax.axvline(0.5, color=plots.OKABE_ITO["black"], lw=0.8, ls=":", zorder=1)
-    ax.annotate("0.5 mg/kg", (0.5, y.max() + 0.6), ha="center", fontsize=8.5)
-    ax.set_yticks(y, t["label"].tolist(), fontsize=9)
+    ax.annotate("0.5 mg/kg", (0.5, y.max() + 0.8), ha="center", va="center",
+                bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))
+    ax.set_yticks(y, t["label"].tolist(), linespacing=1.1)
     ax.set_xscale("log")
     ax.set_xlim(0.1, 60)
     ax.set_xticks([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50], ["0.1", "0.2", "0.5", "1", "2", "5", "10", "20", "50"])
     ax.minorticks_off()
-    ax.set_ylim(-0.7, len(t) - 0.1)
-    ax.set_xlabel(f"dose (mg/kg, log scale); mg doses ÷ {reference_weight_kg:g} kg")
+    ax.set_ylim(-0.45, len(t) + 0.05)
+    ax.set_xlabel(f"dose (mg/kg, log scale);\nmg doses ÷ {reference_weight_kg:g} kg")
     ax.grid(axis="y", visible=False)
-    fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    # one column below the axis: a two-column legend is wider than a phone's column
+    fig.legend(loc="outside lower center", ncols=1, frameon=False)
     return fig, ax

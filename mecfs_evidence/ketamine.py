@@ -366,42 +366,56 @@ def time_course_table(time_course: pd.DataFrame) -> pd.DataFrame:
     }).set_index("effect")
 
 
+#: Characters per line of the time-course figure's row labels (short enough for a phone).
+_TIME_WRAP = 23
+
+
 def time_course_figure(time_course: pd.DataFrame):
     """Bars from coded start to end of each effect on a log time axis, with the peak marked.
 
     Solid bars: timing measured in humans. Hatched, dashed-outline bars: proposed, with no
-    human time course cited. A black diamond marks a reported peak. Returns ``(fig, ax)``.
+    human time course cited. A black diamond marks a reported peak. Each bar's span is printed
+    above its start. Drawn at the house width with house-size text, readable on a phone.
+    Returns ``(fig, ax)``.
     """
     from . import plots
     from matplotlib.patches import Patch
     from matplotlib.lines import Line2D
 
-    fig, ax = plots.new_figure(7.4, 0.66 * len(time_course) + 2.0)
-    y = np.arange(len(time_course))[::-1]
+    labels = [textwrap.fill(e, _TIME_WRAP, break_on_hyphens=False) for e in time_course["effect"]]
+    # y runs in inches: each row is as tall as its label needs, and at least a bar and its span
+    rows = np.array([max(0.72, 0.19 * (label.count("\n") + 1) + 0.12) for label in labels])
+    y = (np.cumsum(rows) - rows / 2)[::-1]
+    fig, ax = plots.new_figure(5.3, rows.sum() + 2.0)
     measured_c, proposed_c = plots.OKABE_ITO["blue"], plots.OKABE_ITO["orange"]
+    height = 0.28
     for yi, (_, r) in zip(y, time_course.iterrows()):
         start, end = float(r["start_h"]), float(r["end_h"])
         measured = r["basis"] == "measured in humans"
         if measured:
-            ax.barh(yi, end - start, left=start, height=0.55, color=measured_c, edgecolor="black", linewidth=0.8)
+            ax.barh(yi, end - start, left=start, height=height, color=measured_c, edgecolor="black", linewidth=0.8)
         else:
-            ax.barh(yi, end - start, left=start, height=0.55, color="white", edgecolor=proposed_c,
+            ax.barh(yi, end - start, left=start, height=height, color="white", edgecolor=proposed_c,
                     hatch="///", linewidth=1.6, linestyle="--")
         if not pd.isna(r["peak_h"]):
             ax.plot([r["peak_h"]], [yi], marker="D", ms=8, color="black", markeredgecolor="white", zorder=3)
-        ax.annotate(f"{_fmt_hours(start)} – {_fmt_hours(end)}", (end, yi), xytext=(6, 0),
-                    textcoords="offset points", va="center", fontsize=9)
-    ax.set_yticks(y, [textwrap.fill(e, 30) for e in time_course["effect"]], fontsize=9.5)
+        # above the bar's start, not after its end: a label there would need a wider axis
+        ax.annotate(f"{_fmt_hours(start)} – {_fmt_hours(end)}", (start, yi + height / 2), xytext=(0, 3),
+                    textcoords="offset points", ha="left", va="bottom")
+    ax.set_yticks(y, labels, linespacing=1.1)
     ax.set_xscale("log")
     ticks = [1 / 60, 10 / 60, 1, 6, 24, 24 * 7, 24 * 28]
-    ax.set_xticks(ticks, ["1 min", "10 min", "1 h", "6 h", "1 d", "1 wk", "4 wk"])
+    ax.set_xticks(ticks, ["1 min", "10 min", "1 h", "6 h", "1 d", "1 wk", "4 wk"], rotation=60, ha="right",
+                  rotation_mode="anchor")
     ax.minorticks_off()
-    ax.set_xlim(0.5 / 60, 24 * 28 * 8)
+    ax.set_xlim(0.6 / 60, 24 * 28 * 1.6)
+    ax.set_ylim(0, rows.sum() + 0.15)
     ax.set_xlabel("time after the dose (log scale)")
     ax.grid(axis="y", visible=False)
     handles = [Patch(facecolor=measured_c, edgecolor="black", label="measured in humans"),
                Patch(facecolor="white", edgecolor=proposed_c, hatch="///", linestyle="--",
                      label="proposed (no human time course cited)"),
                Line2D([], [], marker="D", ls="none", color="black", label="reported peak")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    # one column below the axis: a two-column legend is wider than a phone's column
+    fig.legend(handles=handles, loc="outside lower center", ncols=1, frameon=False)
     return fig, ax

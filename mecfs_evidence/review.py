@@ -340,13 +340,17 @@ def evidence_map(st: pd.DataFrame):
 
     Studies that report the same participants as another (``same_participants_as``) are drawn
     once. Studies that print no participant count are drawn as small open markers.
+
+    Drawn at the house width with house-size text, so it stays readable on a phone: the drug
+    names are level and staggered over two rows (tilted names would run into each other), and
+    the legend sits below in two narrow columns.
     """
     plots.apply_style()
     s = st[st["same_participants_as"].isna()].copy()
     s["n"] = _participants(s)
     pops = [p for p in MAP_POPULATIONS if p in set(s["population"])]
     drugs = [d for d in DRUGS if d in set(s["drug"])]
-    fig, ax = plt.subplots(figsize=(6.4, 7.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(5.3, 0.55 * len(pops) + 3.6), layout="constrained")
     markers = {"parallel": "o", "crossover": "s", "n-of-1 crossover": "P", "alternate-allocation crossover": "D",
                "single-blind fixed order": "v", "open-label parallel": "^", "not stated": "X"}
     colours = {"direct": plots.OKABE_ITO["vermillion"], "partly direct": plots.OKABE_ITO["orange"],
@@ -364,10 +368,17 @@ def evidence_map(st: pd.DataFrame):
                    facecolor=colours[r["evidence"]] if pd.notna(n) else "white",
                    edgecolor="black" if pd.notna(n) else colours[r["evidence"]], linewidth=0.8, alpha=0.85,
                    zorder=3)
-    ax.set_xticks(range(len(drugs)), [_SHORT.get(d, d) for d in drugs], fontsize=10, rotation=35, ha="right")
+    ax.set_xticks(range(len(drugs)), [_SHORT.get(d, d) for d in drugs])
+    # every other name one step lower (with a longer tick), so that level names have two columns' room
+    lines = max(_SHORT.get(d, d).count("\n") + 1 for d in drugs)
+    step = lines * 1.25 * plt.rcParams["xtick.labelsize"]
+    for i, tick in enumerate(ax.xaxis.get_major_ticks()):
+        if i % 2:
+            tick.set_pad(plt.rcParams["xtick.major.pad"] + step)
+            tick.tick1line.set_markersize(plt.rcParams["xtick.major.size"] + step)
     ax.set_yticks(range(len(pops)), [p.replace(" and other fatigue conditions", "\n+ other fatigue")
                                      .replace(" syndrome", "\nsyndrome").replace(" condition", "\ncondition")
-                                     for p in pops], fontsize=10)
+                                     for p in pops])
     ax.set_xlim(-0.6, len(drugs) - 0.4)
     ax.set_ylim(len(pops) - 0.4, -0.6)
     ax.grid(True, alpha=0.3)
@@ -375,12 +386,13 @@ def evidence_map(st: pd.DataFrame):
     from matplotlib.lines import Line2D
     used = [d for d in markers if d in set(s["design"])]
     h1 = [Line2D([], [], marker=markers[d], linestyle="", markerfacecolor="#BBBBBB", markeredgecolor="black",
-                 markersize=8, label=d) for d in used]
+                 markersize=8, label=d.replace("alternate-allocation ", "alternate-allocation\n")) for d in used]
     h2 = [Line2D([], [], marker="o", linestyle="", markerfacecolor=colours[e], markeredgecolor="black",
                  markersize=8, label=f"{e} evidence") for e in colours if e in set(s["evidence"])]
     h3 = [Line2D([], [], marker="o", linestyle="", markerfacecolor="#BBBBBB", markeredgecolor="black",
                  markersize=_size(n) ** 0.5, label=f"{n} participants") for n in (10, 50, 140)]
-    fig.legend(handles=h1 + h2 + h3, loc="outside lower center", ncol=2, fontsize=9, frameon=False)
+    fig.legend(handles=h1 + h2 + h3, loc="outside lower center", ncol=2, frameon=False, handletextpad=0.4,
+               columnspacing=1.2)
     return fig, ax
 
 

@@ -199,3 +199,41 @@ def test_dose_weight_figure_leaves_out_untraceable_figures(dosing_table):
     top = max(line.get_ydata().max() for line in axes[1].get_lines())
     assert top < 1063
     plt.close(fig)
+
+
+def test_dose_map_is_readable_on_a_phone(dosing_table):
+    """After plots.readable() the smallest text measures at least MIN_TEXT_PX on a phone's
+    column and no two texts overlap (the figure was 7.5 in wide with 9 pt text: 5.6 px)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from mecfs_evidence import plots
+    fig, ax = dosing.dose_map_figure(dosing_table, dosing.REFERENCE_WEIGHT_KG)
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert not plots._clashes(fig)
+    plt.close(fig)
+
+
+def test_dose_map_keeps_every_kind_and_value(dosing_table):
+    """The shorter labels keep what matters: rodent rows say "as reported" or "HED", every
+    mg/kg value and every reported mg dose is printed, and an unverifiable dose keeps its kind."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = dosing.dose_map_figure(dosing_table)
+    rows = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert sum("(as reported)" in r for r in rows) == 2 and sum("HED (mouse–rat)" in r for r in rows) == 2
+    assert all(" = " not in r for r in rows)  # a regimen stated twice is named once
+    values = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+    for v in ["0.20–0.30 mg/kg", "0.50 mg/kg", "0.71 mg/kg (50 mg)", "2.86–3.43 mg/kg (200–240 mg)",
+              "15.2 mg/kg (up to 1,063 mg)", "10.0 mg/kg", "20.0 mg/kg", "0.81–1.62 mg/kg", "1.62–3.24 mg/kg"]:
+        assert v in values, v
+    kinds = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "rodent dose as reported (not a human dose)" in kinds and "rodent dose as HED, mouse or rat" in kinds
+    plt.close(fig)
+    odd = dosing_table.copy()
+    odd.loc[odd["id"] == "sub-dissociative", "verdict"] = "unverifiable"
+    fig, ax = dosing.dose_map_figure(odd)
+    assert "unverifiable (no source found)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)

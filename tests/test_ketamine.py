@@ -125,3 +125,19 @@ def test_time_course(tables):
     fig, ax = ketamine.time_course_figure(tc)
     assert ax.get_xscale() == "log"
     plt.close(fig)
+
+
+def test_time_course_figure_is_readable_on_a_phone(tables):
+    """After plots.readable() the smallest text measures at least MIN_TEXT_PX on a phone's
+    column and no two texts overlap (the figure was 7.5 in wide with 9 pt text: 6.0 px)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from mecfs_evidence import plots
+    fig, ax = ketamine.time_course_figure(tables["time_course"])
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert not plots._clashes(fig)
+    spans = {t.get_text() for t in ax.texts}
+    assert {"1 min – 40 min", "1 h – 1 wk", "1 d – 4 wk", "40 min – 2 wk", "4 h – 2 d", "1 d – 3 d"} <= spans
+    plt.close(fig)

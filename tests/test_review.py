@@ -264,3 +264,15 @@ def test_registered_trials_table_shows_no_raw_citation_keys():
     raw = [k for k in display.bib_keys() if re.search(rf"(?<![\w/#.-]){re.escape(k)}(?![\w-])", text)]
     assert not raw, raw
     assert "Fitzgerald et al. 2021" in text
+
+
+def test_evidence_map_is_readable_on_a_phone(tables):
+    """After plots.readable() the smallest text measures at least MIN_TEXT_PX on a phone's
+    column and no two texts overlap (the map was 6.5 in wide with 9 pt text, and two tilted
+    drug names overlapped)."""
+    from mecfs_evidence import plots
+    fig, ax = review.evidence_map(tables[2])
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert not plots._clashes(fig)
+    plt.close(fig)
