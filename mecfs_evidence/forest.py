@@ -12,7 +12,7 @@ settles in a few rounds). Row labels are wrapped at :data:`LABEL_WRAP` character
 """
 from __future__ import annotations
 
-__all__ = ["forest_plot", "forest_rows", "LABEL_WRAP", "PLOT_WIDTH"]
+__all__ = ["forest_plot", "forest_rows", "LABEL_WRAP", "PLOT_WIDTH", "MAX_GROWTH"]
 
 #: Row labels are wrapped at this many characters.
 LABEL_WRAP = 16
@@ -20,7 +20,14 @@ LABEL_WRAP = 16
 PLOT_WIDTH = 2.0
 
 
+#: The text is never enlarged beyond this multiple of the house size: a figure that would need
+#: more has too much text for a phone and is drawn at the house size (with a warning).
+MAX_GROWTH = 1.5
+
+
 def _phone_sized(draw, ax, kwargs):
+    import warnings
+
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -31,15 +38,20 @@ def _phone_sized(draw, ax, kwargs):
         return draw(ax=ax, **kwargs)
     kwargs.setdefault("label_wrap", LABEL_WRAP)
     kwargs.setdefault("plot_width", PLOT_WIDTH)
-    fs = kwargs.pop("fontsize", None) or float(matplotlib.rcParams["font.size"])
+    fs0 = kwargs.pop("fontsize", None) or float(matplotlib.rcParams["font.size"])
+    fs = fs0
     for _ in range(8):
         fig, ax = draw(**kwargs, fontsize=fs)
         need = plots.MIN_TEXT_PX * 72.0 * plots._saved_width_in(fig) / plots.PHONE_COLUMN_PX
         if fs >= need:
-            break
+            return fig, ax
         plt.close(fig)
         fs = round(need + 0.15, 1)
-    return fig, ax
+        if fs > MAX_GROWTH * fs0:
+            break
+    warnings.warn("forest plot: too much text to stay readable on a phone; drawn at the house size "
+                  "(wrap or shorten the labels, or drop a column)", stacklevel=3)
+    return draw(**kwargs, fontsize=fs0)
 
 
 def forest_plot(res, ax=None, **kwargs):
