@@ -540,78 +540,28 @@ def fibromyalgia_pooling_decision() -> pd.DataFrame:
 
 def forest_rows_plot(labels: Sequence[str], est, lo, hi, *, xlabel: str, log: bool = False, rob_by_row: Sequence[str] | None = None,
                      rob_domains: pd.DataFrame | None = None, pooled=None, null: float = 0.0, groups: Sequence[str] | None = None,
-                     weights=None, favours: tuple[str, str] | None = None, title: str | None = None):
-    """Forest plot of rows (estimate and 95% CI), with optional risk-of-bias dot columns.
+                     weights=None, favours: tuple[str, str] | None = None, title: str | None = None, **kwargs):
+    """Forest plot of rows (estimate and 95% CI), with optional risk-of-bias dot columns: the
+    book's :func:`mecfs_evidence.forest.forest_rows` (measured layout, readable on a phone).
 
     ``rob_domains``: DataFrame indexed like ``labels`` with columns D1–D5 (+DS) and overall,
-    drawn as discs with symbols (as in the traffic-light plot). ``pooled``: a PoolResult drawn
-    as a diamond with its prediction interval; leave it None to draw **no** pooled estimate.
-    Rows without an interval are drawn as an open circle with "no CI reported".
+    drawn as discs with symbols (as in the traffic-light plot; "overall" is headed "O");
+    ``rob_by_row``: one judgement per row, drawn as a single "RoB" column. ``pooled``: a
+    PoolResult drawn as a diamond with its prediction interval; leave it None to draw **no**
+    pooled estimate. Rows without an interval are drawn as an open circle with "no CI reported".
+    Other keyword arguments go to the engine (e.g. ``show_values``, ``label_wrap``).
     """
-    import matplotlib.pyplot as plt
+    from .forest import forest_rows
 
-    plots.apply_style()
-    pal = plots.OKABE_ITO
-    est, lo, hi = (np.asarray(a, float) for a in (est, lo, hi))
-    k = len(labels)
-    extra = 2 if pooled is not None else 0
-    ncol = 0 if rob_domains is None else rob_domains.shape[1]
-    fig = plt.figure(figsize=(7.5 if ncol else 7.0, 1.9 + 0.42 * (k + extra)), layout="constrained")
-    gs = fig.add_gridspec(1, 2 if ncol else 1, width_ratios=[3.2, 0.25 * ncol + 0.3] if ncol else [1])
-    ax = fig.add_subplot(gs[0, 0])
-    ys = np.arange(k)[::-1] + extra + 0.5
-    sizes = 60.0 if weights is None else 30 + 200 * np.asarray(weights) / np.max(weights)
-    for i in range(k):
-        if np.isfinite(lo[i]):
-            ax.hlines(ys[i], lo[i], hi[i], color=pal["black"], lw=1.2)
-            ax.scatter(est[i], ys[i], marker="s", s=sizes if np.isscalar(sizes) else sizes[i], color=pal["blue"],
-                       edgecolor="black", zorder=3)
-        else:
-            ax.scatter(est[i], ys[i], marker="o", s=60, facecolor="white", edgecolor=pal["blue"], linewidth=1.6, zorder=3)
-            ax.annotate("no CI reported", (est[i], ys[i]), xytext=(6, 6), textcoords="offset points", fontsize=8)
-    ax.axvline(null, color=pal["grey"], lw=1, ls="-")
-    ticks, ticklabels = list(ys), list(labels)
-    if pooled is not None:
-        yp = 1.2
-        ax.fill([pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate], [yp, yp + 0.3, yp, yp - 0.3],
-                color=pal["vermillion"], edgecolor="black", zorder=3, label="pooled (95% CI, HKSJ)")
-        ax.hlines(0.45, pooled.pi_low, pooled.pi_high, color=pal["bluish_green"], lw=2, ls="--", label="95% prediction interval")
-        ax.plot([pooled.pi_low, pooled.pi_high], [0.45, 0.45], marker="|", ms=12, mew=2, ls="none", color=pal["bluish_green"])
-        ticks += [yp, 0.45]
-        ticklabels += ["Random effects (REML, HKSJ)", "Prediction interval"]
-        ax.axhline(1.9, color=pal["grey"], lw=0.6)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=9)
-    if groups is not None:
-        prev = None
-        for i, g in enumerate(groups):
-            if g != prev:
-                ax.text(0.0, ys[i] + 0.45, g, transform=ax.get_yaxis_transform(), fontsize=9, fontstyle="italic", va="bottom")
-                prev = g
-    ax.set_yticks(ticks)
-    ax.set_yticklabels(ticklabels, fontsize=9)
-    ax.set_ylim(-0.1 if pooled is not None else 0, k + extra + 0.4)
-    ax.grid(axis="y", visible=False)
-    if log:
-        ax.set_xscale("log")
-    if title:
-        ax.set_title(title, fontsize=10, loc="left")
-    ax.set_xlabel(xlabel if not favours else f"{xlabel}\n← {favours[0]}      {favours[1]} →")
-    if ncol:
-        rx = fig.add_subplot(gs[0, 1], sharey=ax)
-        for j, col in enumerate(rob_domains.columns):
-            for i in range(k):
-                jd = rob_domains.iloc[i, j]
-                rx.scatter(j, ys[i], s=150, color=rob.JUDGEMENT_COLOURS[jd], edgecolor="black", linewidth=0.6, zorder=3)
-                rx.text(j, ys[i], rob.JUDGEMENT_SYMBOLS[jd], ha="center", va="center", fontsize=8, fontweight="bold")
-        rx.set_xticks(range(ncol))
-        rx.set_xticklabels([c if c != "overall" else "O" for c in rob_domains.columns], fontsize=8)
-        rx.xaxis.tick_top()
-        rx.set_xlim(-0.6, ncol - 0.4)
-        rx.tick_params(left=False, labelleft=False, length=0)
-        rx.grid(False)
-        for side in ("left", "bottom", "top", "right"):
-            rx.spines[side].set_visible(False)
-    return fig, ax
+    styles = {j: (rob.JUDGEMENT_COLOURS[j], rob.JUDGEMENT_SYMBOLS[j]) for j in rob.JUDGEMENT_COLOURS}
+    dots = {}
+    if rob_domains is not None:
+        dots.update({("O" if c == "overall" else c): list(rob_domains[c]) for c in rob_domains.columns})
+    if rob_by_row is not None:
+        dots["RoB"] = list(rob_by_row)
+    xl = xlabel if not favours else f"{xlabel}\n← {favours[0]}      {favours[1]} →"
+    return forest_rows(list(labels), est, lo, hi, xlabel=xl, log=log, null=null, groups=groups, pooled=pooled,
+                       weights=weights, title=title, dot_columns=dots or None, dot_styles=styles, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -797,26 +747,31 @@ def chapter_numbers() -> dict[str, str]:
 
 
 def amantadine_forest(r: float = R_MAIN):
-    """Forest plot of the amantadine SMDs (the engine's :func:`~mecfs_evidence.meta.forest.forest_plot`):
-    pooled diamond, prediction interval, values and weights, and RoB 2 dot columns (colour and symbol)."""
+    """Forest plot of the amantadine SMDs (the book's :func:`~mecfs_evidence.forest.forest_plot`):
+    pooled diamond, prediction interval, values and weights, and each trial's overall RoB 2
+    judgement as a disc with a symbol. The domain judgements (D1–D5, DS) do not fit beside the
+    numbers at a size readable on a phone; the traffic-light plot (:func:`rob.traffic_light_plot`)
+    shows them."""
+    from .forest import forest_plot
     from .meta import forest
 
     e = amantadine_effects(r)
     res = amantadine_pool(r)
     m = rob._matrix(rob.risk_of_bias(), list(e["study"]))
-    dots = {("O" if c == "overall" else c): [m.loc[s, c] for s in e["study"]] for c in m.columns}
+    dots = {"RoB": [m.loc[s, "overall"] for s in e["study"]]}
     styles = dict(forest.ROB_DOTS)
     styles["not applicable"] = (rob.JUDGEMENT_COLOURS["not applicable"], rob.JUDGEMENT_SYMBOLS["not applicable"])
-    return forest.forest_plot(res, dot_columns=dots, dot_styles=styles,
-                              xlabel="SMD (Hedges' g)\n← favours amantadine      favours placebo →")
+    return forest_plot(res, dot_columns=dots, dot_styles=styles, value_heading="SMD [95% CI]",
+                       xlabel="SMD (Hedges' g)\n← favours amantadine      favours placebo →")
 
 
 def ketamine_forest():
     """Ketamine-vs-control fatigue effects, SMD scale, with RoB dots and deliberately no pooled diamond."""
     k = ketamine_effects()
     m = rob._matrix(rob.risk_of_bias(), list(k["study"]))
-    return forest_rows_plot(list(k["label"]), k["yi"], k["ci_low"], k["ci_high"], xlabel="standardised mean difference",
-                            rob_domains=m, pooled=None, favours=("favours ketamine", "favours control"))
+    labels = [lab.replace(": ", ":\n", 1) for lab in k["label"]]  # study, then outcome
+    return forest_rows_plot(labels, k["yi"], k["ci_low"], k["ci_high"], xlabel="standardised mean difference",
+                            rob_domains=m, pooled=None, favours=("favours ketamine", "favours control"), label_wrap=26)
 
 
 def fibromyalgia_forest():
@@ -826,7 +781,7 @@ def fibromyalgia_forest():
     labels = [f"{lab.split(', ')[-1]}: {c}" for lab, c in zip(f["label"], f["counts"])]
     return forest_rows_plot(labels, f["rr"], f["rr_low"], f["rr_high"], xlabel="risk ratio (log scale)", log=True, null=1.0,
                             rob_domains=m, pooled=None, favours=("favours midazolam", "favours S-ketamine"),
-                            title="Noppers 2011: >50% pain relief, S-ketamine vs midazolam")
+                            title="Noppers 2011: >50% pain relief, S-ketamine vs midazolam", label_wrap=22)
 
 
 def sof_rows() -> list[dict]:

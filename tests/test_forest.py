@@ -102,3 +102,75 @@ def test_proportions_keep_their_scale_and_no_null_line():
     es = escalc("PLO", events=[18, 20, 14], total=[30, 50, 20])
     fig, ax = forest_plot(pool(es))
     assert ax.get_xlabel() == "proportion (%)" and _vlines(ax) == [pytest.approx(55.18, abs=0.05)]
+
+
+# ---------------------------------------------------------------------- measured layout
+
+def _boxes(fig, texts):
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    return [t.get_window_extent(r) for t in texts]
+
+
+def _overlaps(fig):
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    boxes = _boxes(fig, texts)
+    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].x0 < boxes[j].x1 - 0.5 and boxes[j].x0 < boxes[i].x1 - 0.5
+            and boxes[i].y0 < boxes[j].y1 - 0.5 and boxes[j].y0 < boxes[i].y1 - 0.5]
+
+
+@pytest.mark.parametrize("fontsize", [8, 11, 15])
+def test_columns_never_overlap_whatever_the_text(fontsize):
+    """Values, weights, a long extra column and seven dot columns: measured, so no text overlaps
+    another at any font size (the old fixed offsets put the weight under the first dot)."""
+    rob = ["low", "some concerns", "high"] * 4 + [None]
+    dots = {f"D{i}": rob for i in range(1, 6)} | {"DS": rob, "O": rob}
+    fig, ax = forest_plot(pool(_bcg("RR")), dot_columns=dots, fontsize=fontsize,
+                          extra_columns={"allocation method": [a * 2 for a in BCG["alloc"]]})
+    assert _overlaps(fig) == []
+    assert {t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()} == {fontsize}
+
+
+def test_figure_width_follows_the_content():
+    res = pool(_bcg("RR"))
+    fig1, ax1 = forest_plot(res, plot_width=2.0)
+    fig2, ax2 = forest_plot(res, plot_width=2.0, extra_columns={"allocation": BCG["alloc"]})
+    assert ax1.get_position().width * fig1.get_figwidth() == pytest.approx(2.0)
+    assert fig2.get_figwidth() > fig1.get_figwidth() + 0.5  # "systematic" needs room
+    fig3, ax3 = forest_plot(res, width=6.0)
+    assert fig3.get_figwidth() == pytest.approx(6.0, abs=0.05)
+    for fig in (fig1, fig2, fig3):  # nothing drawn outside the figure
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        assert box.x0 >= -0.01 and box.x1 <= fig.get_figwidth() + 0.01
+
+
+def test_values_use_a_true_minus_sign_and_wrapped_labels():
+    es = escalc("SMD", labels=NORMAND["study"], **{c: NORMAND[c] for c in ("m1", "sd1", "n1", "m2", "sd2", "n2")})
+    fig, ax = forest_plot(pool(es), label_wrap=8, legend=False)
+    texts = [t.get_text() for t in ax.texts]
+    assert any("−" in s for s in texts) and not any("-" in s for s in texts if s[:1] in "-[0123456789")
+    assert any("\n" in t.get_text() for t in ax.get_yticklabels())  # "Random effects (REML), HKSJ" wrapped
+    assert fig.legends == []
+
+
+def test_forest_rows_draws_no_pooled_estimate_unless_asked():
+    from matplotlib.patches import Polygon
+
+    from mecfs_evidence.meta.forest import forest_rows
+
+    nan = float("nan")
+    fig, ax = forest_rows(["a", "b", "c"], [0.5, 1.0, 2.0], [0.2, 0.5, nan], [1.2, 2.0, nan], log=True, null=1.0,
+                          groups=["g1", "g1", "g2"], dot_columns={"O": ["low", "high", None]})
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["g1", "a", "b", "g2", "c"]
+    assert not [p for p in ax.patches if isinstance(p, Polygon)]
+    assert ax.get_xscale() == "log" and 1.0 in _vlines(ax)
+    assert any(t.get_text().replace("\n", " ") == "no CI reported" for t in ax.texts)
+    assert [t.get_text() for t in ax.texts if t.get_text() in ("+", "×")] == ["+", "×"]
+    assert _overlaps(fig) == []
+    res = pool(_bcg("RR"))
+    fig, ax = forest_rows(["x"] * res.k, res.yi, res.yi - 0.1, res.yi + 0.1, pooled=res, show_values=True)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-2].startswith("Random effects") and labels[-1] == "Prediction interval"
+    with pytest.raises(ValueError, match="same length"):
+        forest_rows(["a"], [1, 2], [0, 1], [2, 3])

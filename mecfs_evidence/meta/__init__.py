@@ -22,7 +22,8 @@ nothing from the book's topic modules (``memantine``, ``ketamine``, ...), which 
     :func:`subgroup_analysis`: per-subgroup fits, RevMan's test (separate tau²) and metafor's
     moderator test (common tau²).
 ``forest``
-    :func:`forest_plot` (all measures, subgroups, extra and dot columns).
+    :func:`forest_plot` (all measures, subgroups, extra and dot columns) and
+    :func:`forest_rows` (rows given as numbers, no pooling); text columns laid out by measuring.
 ``cli``
     ``python -m mecfs_evidence pool FILE.csv``.
 
@@ -44,7 +45,7 @@ _LAZY = {
     "METHODS": "models", "CI_METHODS": "models",
     "glmm": "binomial_glmm", "glmm_loglik": "binomial_glmm",
     "bayes": "bayes_grid", "BayesResult": "bayes_grid", "TAU_PRIOR_SCALE": "bayes_grid",
-    "forest_plot": "forest",
+    "forest_plot": "forest", "forest_rows": "forest",
     "subgroup_analysis": "subgroups", "SubgroupResult": "subgroups",
     "escalc_two_group": "two_group",
 }
