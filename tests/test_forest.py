@@ -174,3 +174,9 @@ def test_forest_rows_draws_no_pooled_estimate_unless_asked():
     assert labels[-2].startswith("Random effects") and labels[-1] == "Prediction interval"
     with pytest.raises(ValueError, match="same length"):
         forest_rows(["a"], [1, 2], [0, 1], [2, 3])
+
+
+def test_a_tiny_heterogeneity_p_value_is_not_printed_as_zero():
+    from mecfs_evidence.meta import forest as F
+    assert F._p(1e-9) == "p < 0.001"
+    assert F._p(0.0481) == "p = 0.048"

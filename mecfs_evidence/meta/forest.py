@@ -108,6 +108,11 @@ def _num(x, spec: str) -> str:
     return s.replace("-", MINUS)
 
 
+def _p(p) -> str:
+    """``'p = 0.048'``, or ``'p < 0.001'`` for a p value that would print as 0.000."""
+    return "p < 0.001" if float(p) < 0.0005 else f"p = {_num(p, '.3f')}"
+
+
 def _het_text(res):
     het = []
     if res.tau2 is not None and res.method != "FE":
@@ -115,7 +120,7 @@ def _het_text(res):
     if getattr(res, "i2", None) is not None:
         het.append(f"I² = {_num(res.i2, '.0f')}%")
     if getattr(res, "q", None) is not None and res.q_p is not None:
-        het.append(f"Q = {_num(res.q, '.2f')} (df {res.q_df}), p = {_num(res.q_p, '.3f')}")
+        het.append(f"Q = {_num(res.q, '.2f')} (df {res.q_df}), {_p(res.q_p)}")
     return "; ".join(het)
 
 
@@ -557,13 +562,13 @@ def forest_plot(res, ax=None, *, study_ci: str = "wald", level: float | None = N
     if sub:
         t, m = res.subgroup_test, res.moderator_test
         line1 = (f"Test for subgroup differences (separate τ²): Q = {_num(t['q'], '.2f')}, df = {t['df']}, "
-                 f"p = {_num(t['p'], '.3f')}")
+                 f"{_p(t['p'])}")
         if m["df2"] is None:
             line2 = (f"Moderator test (common τ²): QM = {_num(m['statistic'], '.2f')}, df = {m['df1']}, "
-                     f"p = {_num(m['p'], '.3f')}")
+                     f"{_p(m['p'])}")
         else:
             line2 = (f"Moderator test (common τ², Knapp-Hartung): F({m['df1']}, {m['df2']}) = "
-                     f"{_num(m['statistic'], '.2f')}, p = {_num(m['p'], '.3f')}")
+                     f"{_num(m['statistic'], '.2f')}, {_p(m['p'])}")
         sub_text = line1 + "\n" + line2
     frame.layout(title_text=title or _het_text(overall), sub_text=sub_text, legend=legend, width=width,
                  plot_width=plot_width)
