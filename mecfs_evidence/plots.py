@@ -10,7 +10,9 @@ text shrinks with it: on a 390 px phone the article column is about :data:`PHONE
 CSS pixels wide. :func:`smallest_text_px` says how large a figure's smallest text will look
 there, and :func:`readable` enlarges any text that would fall below :data:`MIN_TEXT_PX`
 (9 px). :func:`apply_style` installs :func:`readable` as the notebook's PNG hook, so every
-figure a chapter shows or glues is checked and, if need be, enlarged before it is saved.
+figure a chapter shows or glues is checked and, if need be, enlarged before it is saved; the
+hook stores :func:`phone_report` (smallest text, overlapping texts) in the PNG's output
+metadata, where a test reads it for every figure of every chapter.
 Figures are PNG at :data:`DPI` dots per inch: sharp on a high-density phone screen and stable
 for nbval (an SVG would carry random ids).
 """

@@ -138,9 +138,14 @@ def test_figure_width_follows_the_content():
     fig2, ax2 = forest_plot(res, plot_width=2.0, extra_columns={"allocation": BCG["alloc"]})
     assert ax1.get_position().width * fig1.get_figwidth() == pytest.approx(2.0)
     assert fig2.get_figwidth() > fig1.get_figwidth() + 0.5  # "systematic" needs room
-    fig3, ax3 = forest_plot(res, width=6.0)
+    # the font size is given: otherwise rcParams["font.size"], which other tests may have set
+    fig3, ax3 = forest_plot(res, width=6.0, fontsize=10)
     assert fig3.get_figwidth() == pytest.approx(6.0, abs=0.05)
-    for fig in (fig1, fig2, fig3):  # nothing drawn outside the figure
+    # too narrow for the text: the plot keeps 1 inch and the figure grows
+    fig4, ax4 = forest_plot(res, width=3.0, fontsize=10)
+    assert ax4.get_position().width * fig4.get_figwidth() == pytest.approx(1.0, abs=0.01)
+    assert fig4.get_figwidth() > 3.0
+    for fig in (fig1, fig2, fig3, fig4):  # nothing drawn outside the figure
         box = fig.get_tightbbox(fig.canvas.get_renderer())
         assert box.x0 >= -0.01 and box.x1 <= fig.get_figwidth() + 0.01
 

@@ -444,8 +444,8 @@ def forest_plot(res, ax=None, *, study_ci: str = "wald", level: float | None = N
     Layout (see the module docstring): ``fontsize`` for every text (default
     ``rcParams["font.size"]``); ``label_wrap`` wraps row labels at that many characters;
     ``plot_width`` is the width of the plot in inches, or ``width`` fixes the whole figure's
-    width and the plot takes what the text leaves (both only when the function creates the
-    figure); ``legend=False`` omits the legend; ``value_heading`` and ``weight_heading`` name the
+    width and the plot takes what the text leaves, but never less than 1 inch (the figure is then
+    wider than asked; both only when the function creates the figure); ``legend=False`` omits the legend; ``value_heading`` and ``weight_heading`` name the
     two value columns (default ``"estimate [95% CI]"`` and ``"weight"``).
     """
     import matplotlib
