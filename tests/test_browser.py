@@ -464,6 +464,28 @@ def test_page_is_dark_when_the_system_is_dark(visit, rel):
     assert _luminance(state["bg"]) < 0.2, f"{rel}: background {state['bg']} is not dark"
 
 
+FIGURE_PAGES = [p for p in PAGES if p.startswith("chapters/0")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("rel", FIGURE_PAGES)
+def test_phone_figures_span_the_column_their_text_is_sized_for(visit, rel, scheme):
+    """Figure text is sized (plots.readable) for a figure shown plots.PHONE_COLUMN_PX CSS px wide
+    on a 390 px phone; a figure shown narrower (padding, a card) would make its text smaller than
+    the book promises. The image itself, without padding, must be that wide, in light and dark."""
+    from mecfs_evidence import plots
+    v = visit(rel, width=WIDTHS["phone"][0], height=WIDTHS["phone"][1], scheme=scheme)
+    if scheme == "dark":
+        _shot(v, rel, "dark-390")
+    sizes = v.page.evaluate("""() => Array.from(document.querySelectorAll('.bd-article figure img, .bd-article .cell_output img'))
+      .filter(i => i.getClientRects().length).map(i => { const cs = getComputedStyle(i);
+        return {src: i.src.split('/').pop(), natural: i.naturalWidth,
+                content: i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)}; })""")
+    narrow = [f"{s['src'][:16]}: {s['content']:.0f} px" for s in sizes
+              if s["natural"] > plots.PHONE_COLUMN_PX and s["content"] < plots.PHONE_COLUMN_PX - 0.5]
+    assert not narrow, f"{rel} ({scheme}): figures narrower than {plots.PHONE_COLUMN_PX} px: {narrow}"
+
+
 def test_budget_counts_what_a_page_loads(tmp_path):
     """The page-weight arithmetic: local files counted once, foreign URLs ignored."""
     index = HTML / "index.html"
