@@ -13,3 +13,23 @@ document.addEventListener("DOMContentLoaded", function () {
     link.appendChild(img);
   });
 });
+
+/* A stackable table (mecfs-stack) that would scroll sideways in its column is shown as cards
+   instead (CSS: table.mecfs-cards, wider screens only; phones always stack). Measured on load,
+   on resize and when a closed toggle opens; a hidden table is left as it is. */
+(function () {
+  function fit() {
+    document.querySelectorAll("table.mecfs-stack").forEach(function (t) {
+      if (!t.getClientRects().length) { return; }
+      var box = t.closest(".mecfs-table-wrap") || t.parentElement;
+      t.classList.remove("mecfs-cards");
+      if (t.scrollWidth > box.clientWidth + 1) { t.classList.add("mecfs-cards"); }
+    });
+  }
+  var timer = null;
+  document.addEventListener("DOMContentLoaded", function () {
+    fit();
+    document.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", fit); });
+  });
+  window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(fit, 150); });
+})();

@@ -90,6 +90,8 @@ def cite_label(key: str, bib: Path | str | None = None) -> str:
     year = entry.fields.get("year", "n.d.")
     if people:
         last = [_delatex(" ".join(p.last_names)) for p in people]
+        if len(last) > 1 and last[-1].lower() == "others":  # BibTeX's "and others": more authors
+            last = last[:-1] + ["", ""]
         if len(last) == 1:
             who = last[0]
         elif len(last) == 2:

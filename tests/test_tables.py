@@ -114,3 +114,12 @@ def test_a_table_too_wide_for_a_page_prints_as_cards():
     assert not tables.render(many, caption="c", stack=False).print_cards
     long_cell = tables.render(pd.DataFrame({"Record": ["https://example.org/a/very/long/path/to/a/record"]}), caption="c")
     assert 'class="text mecfs-long"' in long_cell.to_html()
+
+
+def test_cite_label_reads_bibtex_and_others_as_et_al(tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a2020, author = {Smith, Ann and others}, title = {T}, year = {2020}}\n"
+                   "@article{b2021, author = {Smith, Ann and Jones, Bo}, title = {T}, year = {2021}}\n",
+                   encoding="utf-8")
+    assert tables.cite_label("a2020", bib) == "Smith et al. 2020"
+    assert tables.cite_label("b2021", bib) == "Smith and Jones 2021"
