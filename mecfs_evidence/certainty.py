@@ -14,7 +14,8 @@ The functions are small verbs:
 * :func:`rating_steps` -- one row per question and domain (a long table);
 * :func:`evidence_profile_table` -- the GRADE evidence profile: start, each domain, final;
 * :func:`summary_of_findings` -- the Summary of Findings (a :class:`SummaryOfFindings`, which
-  shows itself as an HTML table with footnote markers and its footnote list);
+  shows itself as the book's table, made by :func:`mecfs_evidence.tables.render`, with footnote
+  markers and its footnote list);
 * :func:`sof_short_table` -- a four-column version for the landing page;
 * :func:`what_would_change_table` -- the study that would raise each row;
 * :func:`key_findings` -- the formatted numbers the landing page quotes.
@@ -383,8 +384,9 @@ def _letters(i: int) -> str:
 class SummaryOfFindings:
     """The Summary of Findings: a display table, the footnote markers of each row, the footnotes.
 
-    In a notebook it shows itself as an HTML table whose certainty cells carry superscript
-    footnote markers, followed by the list of footnotes. ``table`` is the same content as a
+    In a notebook it shows itself as the book's table (:meth:`as_table`, made by
+    :func:`mecfs_evidence.tables.render`), whose certainty cells carry superscript footnote
+    markers linked to the list of footnotes that follows it. ``table`` is the same content as a
     plain DataFrame (markers in square brackets), ``footnotes`` the list of :class:`Footnote`.
     """
 
@@ -415,8 +417,12 @@ class SummaryOfFindings:
             for marks, level in zip(self.markers, self.certainty)]
         t = tables.render(df, caption=SOF_CAPTION,
                           html_columns=["Participants (studies)", "Effect (95% CI)", "Certainty"], root=root)
-        # the plain-text version reads as text, not as HTML entities
-        return dataclasses.replace(t, text_rows=tuple(tuple(html.unescape(x) for x in row) for row in t.text_rows))
+        # the plain-text version reads as text, not as HTML entities, and gives the footnote
+        # markers in square brackets ("⊕◯◯◯ Very low [a, b, c]")
+        k = t.columns.index("Certainty")
+        text_rows = tuple(tuple(shown if i == k else html.unescape(x) for i, x in enumerate(row))
+                          for row, shown in zip(t.text_rows, self.table["Certainty"]))
+        return dataclasses.replace(t, text_rows=text_rows)
 
     def footnotes_html(self) -> str:
         """The footnotes, each with the id its marker links to."""
@@ -446,7 +452,8 @@ class SummaryOfFindings:
         return self.to_html()
 
     def __repr__(self) -> str:
-        return self.to_markdown()
+        """The plain-text version, as for every table of the book, then one line per footnote."""
+        return "\n".join([repr(self.as_table()), ""] + [f"{f.marker}. {f.text}" for f in self.footnotes])
 
 
 def summary_of_findings(df: pd.DataFrame | None = None, evidence: pd.DataFrame | None = None,

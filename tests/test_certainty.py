@@ -235,8 +235,10 @@ def test_summary_of_findings_is_the_books_table(sof):
         assert cells["What it means"] == r["What it means"]
         for e in eff:
             assert e in cells["Effect (95% CI)"]
-        assert cells["Certainty"].startswith(r["Certainty"].split(" [")[0])
-        assert cells["Certainty"].endswith(",".join(marks))
+        assert cells["Certainty"] == r["Certainty"]
+    for row, marks in zip(t.rows, sof.markers):
+        cell = dict(zip(t.columns, row))["Certainty"]
+        assert cell.endswith("<sup>" + ",".join(f'<a href="#sof-note-{m}">{m}</a>' for m in marks) + "</sup>")
     # every cell carries its column name for the phone's cards
     assert html.count('data-label="Certainty"') == len(sof.table)
 
