@@ -14,7 +14,8 @@ The functions are small verbs:
 * :func:`rating_steps` -- one row per question and domain (a long table);
 * :func:`evidence_profile_table` -- the GRADE evidence profile: start, each domain, final;
 * :func:`summary_of_findings` -- the Summary of Findings (a :class:`SummaryOfFindings`, which
-  shows itself as an HTML table with footnote markers and its footnote list);
+  shows itself as the book's table, made by :func:`mecfs_evidence.tables.render`, with footnote
+  markers and its footnote list);
 * :func:`sof_short_table` -- a four-column version for the landing page;
 * :func:`what_would_change_table` -- the study that would raise each row;
 * :func:`key_findings` -- the formatted numbers the landing page quotes.
@@ -24,6 +25,7 @@ blog's unverifiable numbers, taken from :mod:`mecfs_evidence.memantine`.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import re
@@ -32,13 +34,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import data
+from . import data, tables
 
 __all__ = [
     "LEVELS", "DOMAINS", "SYMBOLS", "CertaintyDataError", "Footnote", "SummaryOfFindings",
     "expected_certainty", "check_ratings", "ratings", "rating_steps", "evidence_profile_table",
     "format_result", "summary_of_findings", "sof_short_table", "what_would_change_table",
-    "key_findings", "unchecked_table", "verification_counts", "computed_findings",
+    "key_findings", "unchecked_table", "item_sources", "NO_SOURCE", "verification_counts", "computed_findings",
 ]
 
 #: GRADE certainty levels, highest first.
@@ -61,6 +63,9 @@ _WORDING = {
     "very low": ("very uncertain", "do not know"),
 }
 _TABLE = "certainty"
+#: The caption of the Summary of Findings.
+SOF_CAPTION = ("Summary of findings for the questions the two source documents raise "
+               "(GRADE; the letters point to the footnotes under the table)")
 _MINUS = "\u2212"
 
 
@@ -379,8 +384,9 @@ def _letters(i: int) -> str:
 class SummaryOfFindings:
     """The Summary of Findings: a display table, the footnote markers of each row, the footnotes.
 
-    In a notebook it shows itself as an HTML table whose certainty cells carry superscript
-    footnote markers, followed by the list of footnotes. ``table`` is the same content as a
+    In a notebook it shows itself as the book's table (:meth:`as_table`, made by
+    :func:`mecfs_evidence.tables.render`), whose certainty cells carry superscript footnote
+    markers linked to the list of footnotes that follows it. ``table`` is the same content as a
     plain DataFrame (markers in square brackets), ``footnotes`` the list of :class:`Footnote`.
     """
 
@@ -389,36 +395,48 @@ class SummaryOfFindings:
     footnotes: tuple[Footnote, ...]
     certainty: tuple[str, ...]
     effects: tuple[tuple[str, ...], ...] = ()
+    references: tuple[str, ...] = ()  # the BibTeX keys of each question (``'a;b'``)
 
-    def to_html(self) -> str:
-        """The table and its footnotes as an HTML fragment (no scripts, no random ids)."""
+    def as_table(self, root: str | None = None) -> tables.Table:
+        """The Summary of Findings as the book's table (:func:`mecfs_evidence.tables.render`):
+        one row per question, which stacks into a card on a phone and prints as cards when too
+        wide for the page. The effect cell keeps one paragraph per result; the certainty cell
+        carries the footnote markers, each a link to its footnote; the participants cell links
+        the question's sources to the bibliography."""
         esc = html.escape
-        cols = list(self.table.columns)
-        width = {"Effect (95% CI)": "min-width:20em", "What it means": "min-width:14em",
-                 "Comparator": "min-width:9em", "Certainty": "min-width:7em"}
-        head = "".join(f'<th scope="col" style="{width.get(c, "")}">{esc(c)}</th>'
-                       for c in [self.table.index.name or "", *cols])
-        body = []
-        effects = self.effects or tuple((str(v),) for v in self.table.get("Effect (95% CI)", []))
-        for (q, r), marks, level, eff in zip(self.table.iterrows(), self.markers, self.certainty, effects):
-            cells = [f'<th scope="row">{esc(str(q))}</th>']
-            for c in cols:
-                if c == "Effect (95% CI)":
-                    cells.append("<td>" + "".join(f'<p style="margin:0 0 0.4em 0">{esc(e)}</p>' for e in eff) + "</td>")
-                elif c == "Certainty":
-                    sup = ",".join(f'<a href="#sof-note-{m}">{m}</a>' for m in marks)
-                    cells.append(f'<td><span aria-hidden="true">{SYMBOLS[level]}</span> {esc(level.capitalize())}'
-                                 + (f"<sup>{sup}</sup>" if marks else "") + "</td>")
-                else:
-                    cells.append(f"<td>{esc(str(r[c]))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
+        df = self.table.reset_index()
+        effects = self.effects or tuple((str(v),) for v in self.table["Effect (95% CI)"])
+        refs = self.references or ("",) * len(df)
+        df["Participants (studies)"] = [
+            esc(str(p)) + (f" <br>{tables.cite_link(r, root)}" if r else "")
+            for p, r in zip(df["Participants (studies)"], refs)]
+        df["Effect (95% CI)"] = [" ".join(f'<p class="sof-effect" style="margin:0 0 0.4em 0">{esc(e)}</p>' for e in eff) for eff in effects]
+        df["Certainty"] = [
+            f'<span aria-hidden="true">{SYMBOLS[level]}</span> {esc(level.capitalize())}'
+            + ("<sup>" + ",".join(f'<a href="#sof-note-{m}">{m}</a>' for m in marks) + "</sup>" if marks else "")
+            for marks, level in zip(self.markers, self.certainty)]
+        t = tables.render(df, caption=SOF_CAPTION,
+                          html_columns=["Participants (studies)", "Effect (95% CI)", "Certainty"], root=root)
+        # the plain-text version reads as text, not as HTML entities, and gives the footnote
+        # markers in square brackets ("⊕◯◯◯ Very low [a, b, c]")
+        k = t.columns.index("Certainty")
+        text_rows = tuple(tuple(shown if i == k else html.unescape(x) for i, x in enumerate(row))
+                          for row, shown in zip(t.text_rows, self.table["Certainty"]))
+        return dataclasses.replace(t, text_rows=text_rows)
+
+    def footnotes_html(self) -> str:
+        """The footnotes, each with the id its marker links to."""
+        esc = html.escape
         notes = "".join(
             f'<li id="sof-note-{f.marker}"><strong>{f.marker}</strong>&nbsp;{esc(f.text)}</li>' for f in self.footnotes)
-        return ('<div class="sof-table" style="overflow-x:auto">'
-                '<table class="table" style="font-size:0.85em;width:100%">'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                '<p><strong>Footnotes: reasons for rating the certainty down.</strong></p>'
-                f'<ul class="sof-footnotes" style="list-style:none;padding-left:0">{notes}</ul></div>')
+        return ('<div class="sof-footnotes-wrap">'
+                '<p class="mecfs-table-note"><strong>Footnotes: reasons for rating the certainty down.</strong></p>'
+                f'<ul class="sof-footnotes mecfs-table-note" style="list-style:none;padding-left:0">{notes}</ul></div>')
+
+    def to_html(self) -> str:
+        """The table (rendered by :mod:`mecfs_evidence.tables`) and its footnotes as an HTML
+        fragment (no scripts, no random ids)."""
+        return self.as_table().to_html() + self.footnotes_html()
 
     def to_markdown(self) -> str:
         """The table and its footnotes as plain text (pipe table, then one line per footnote)."""
@@ -434,7 +452,8 @@ class SummaryOfFindings:
         return self.to_html()
 
     def __repr__(self) -> str:
-        return self.to_markdown()
+        """The plain-text version, as for every table of the book, then one line per footnote."""
+        return "\n".join([repr(self.as_table()), ""] + [f"{f.marker}. {f.text}" for f in self.footnotes])
 
 
 def summary_of_findings(df: pd.DataFrame | None = None, evidence: pd.DataFrame | None = None,
@@ -466,7 +485,7 @@ def summary_of_findings(df: pd.DataFrame | None = None, evidence: pd.DataFrame |
             notes.append(Footnote(by_text[text], domain, text))
         return by_text[text]
 
-    rows, markers, levels, effects = [], [], [], []
+    rows, markers, levels, effects, refs = [], [], [], [], []
     for _, r in df.iterrows():
         ids = _ids(r["evidence"])
         n, k = _participants(ev, ids)
@@ -502,8 +521,9 @@ def summary_of_findings(df: pd.DataFrame | None = None, evidence: pd.DataFrame |
         markers.append(marks)
         levels.append(r["certainty"])
         effects.append(tuple(e + "." for e in effect))
+        refs.append(_text(r.get("reference")))
     table = pd.DataFrame(rows).set_index("Question")
-    return SummaryOfFindings(table, tuple(markers), tuple(notes), tuple(levels), tuple(effects))
+    return SummaryOfFindings(table, tuple(markers), tuple(notes), tuple(levels), tuple(effects), tuple(refs))
 
 
 def sof_short_table(df: pd.DataFrame | None = None, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -625,21 +645,57 @@ def key_findings() -> dict[str, str]:
 # What could not be checked (from the verification log)
 # --------------------------------------------------------------------------------------------
 
+#: The source cell of an item of the verification log that no bibliography entry stands for.
+NO_SOURCE = "not in the bibliography"
+
+
+def item_sources(items, keys=None, evidence: pd.DataFrame | None = None) -> list[str]:
+    """The bibliography keys behind each item id of the verification log (``'a;b'``), or
+    :data:`NO_SOURCE`. An item is a BibTeX key, a ``published_evidence`` id (its ``reference``), a
+    verified-facts row behind ``published_evidence`` rows (``'K3'``: their references), or an id
+    that starts with a key (``'fitzgerald2021-side-effects'``); anything else (a removed
+    reference, a verified-facts row such as ``'P2'``, a label's figure) has no entry."""
+    if keys is None:
+        from .display import bib_keys
+        keys = bib_keys()
+    ev = (data.load("published_evidence") if evidence is None else evidence).set_index("id")
+    out = []
+    for item in items:
+        item = str(item)
+        head = re.split(r"-", item, maxsplit=1)[0]
+        if item in keys:
+            out.append(item)
+        elif item in ev.index and all(k in keys for k in _ids(ev.loc[item, "reference"])):
+            out.append(str(ev.loc[item, "reference"]))
+        elif item in set(ev["fact"]):  # a verified-facts row: the references of its evidence rows
+            found = dict.fromkeys(k for refs in ev.loc[ev["fact"] == item, "reference"] for k in _ids(refs))
+            found = [k for k in found if k in keys]
+            out.append(";".join(found) if found else NO_SOURCE)
+        elif head in keys:
+            out.append(head)
+        else:
+            out.append(NO_SOURCE)
+    return out
+
+
 def unchecked_table() -> pd.DataFrame:
     """The verification log's rows whose result is "could not be checked" or "not found".
 
-    Columns: what was checked, the record looked at, the result and the note. These are the
-    items the book marks as not checked; ``data/verification.csv`` holds every check.
+    Columns: what was checked (the claim, which names the item for a reader), its source (the
+    bibliography keys behind it, which :func:`mecfs_evidence.display.show` links as "Saligan et
+    al. 2026", or :data:`NO_SOURCE`), the record looked at, the result and the note. The log's
+    internal item ids are not shown; ``data/verification.csv`` (the download) keeps them and
+    every check.
     """
     log = data.load("verification")
     rows = log[log["result"].isin(["could not be checked", "not found"])]
     return pd.DataFrame({
-        "item": rows["item"].to_numpy(),
         "what was checked": rows["claim"].to_numpy(),
+        "source": item_sources(rows["item"]),
         "record looked at": rows["record"].to_numpy(),
         "result": rows["result"].to_numpy(),
         "note": rows["note"].fillna("").to_numpy(),
-    }).set_index("item")
+    })
 
 
 def verification_counts() -> dict[str, str]:

@@ -213,6 +213,84 @@ def test_html_links_each_marker_to_its_footnote(sof):
     assert sof.to_html() == c.summary_of_findings(extras={}).to_html()  # deterministic
 
 
+def test_summary_of_findings_is_the_books_table(sof):
+    """Issue review: the Summary of Findings is rendered by tables.render (cards on a phone, cards
+    in print when too wide), not a hand-written grid; every cell keeps its content."""
+    from mecfs_evidence import tables
+
+    t = sof.as_table(root="../")
+    assert isinstance(t, tables.Table)
+    assert t.columns == ("Question", *sof.table.columns)
+    assert t.caption == c.SOF_CAPTION and t.stack and t.print_cards
+    html = sof.to_html()
+    assert html.startswith(sof.as_table().to_html())
+    assert '<table class="table"' not in html and "min-width" not in html and "full-width" not in html
+    assert 'class="mecfs-table mecfs-stack mecfs-print-cards"' in html
+    assert len(t) == len(sof.table)
+    for (q, r), text, marks, eff in zip(sof.table.iterrows(), t.text_rows, sof.markers, sof.effects):
+        cells = dict(zip(t.columns, text))
+        assert cells["Question"] == q
+        assert cells["Participants (studies)"].startswith(r["Participants (studies)"])
+        assert cells["Comparator"] == r["Comparator"]
+        assert cells["What it means"] == r["What it means"]
+        for e in eff:
+            assert e in cells["Effect (95% CI)"]
+        assert cells["Certainty"] == r["Certainty"]
+    for row, marks in zip(t.rows, sof.markers):
+        cell = dict(zip(t.columns, row))["Certainty"]
+        assert cell.endswith("<sup>" + ",".join(f'<a href="#sof-note-{m}">{m}</a>' for m in marks) + "</sup>")
+    # every cell carries its column name for the phone's cards
+    assert html.count('data-label="Certainty"') == len(sof.table)
+
+
+def test_summary_of_findings_links_its_sources_to_the_bibliography(df, sof):
+    from mecfs_evidence import tables
+
+    t = sof.as_table(root="../")
+    for (_, r), row, text in zip(df.iterrows(), t.rows, t.text_rows):
+        cell = dict(zip(t.columns, row))["Participants (studies)"]
+        for key in r["reference"].split(";"):
+            assert tables.bibliography_href(key, "../") in cell
+            assert tables.cite_label(key) in dict(zip(t.columns, text))["Participants (studies)"]
+            assert key not in dict(zip(t.columns, text))["Participants (studies)"]
+
+
+def test_unchecked_table_shows_no_internal_ids():
+    """Issue review: the "What could not be checked" table labels its rows for a reader (the
+    claim, and the source as a bibliography link), never by the log's internal ids."""
+    from mecfs_evidence import display
+
+    log = data.load("verification")
+    items = log.loc[log["result"].isin(["could not be checked", "not found"]), "item"]
+    t = display.show(c.unchecked_table(), caption="Items that could not be checked")
+    assert len(t) == len(items)
+    assert "Item" not in t.columns and t.columns[:2] == ("What was checked", "Source")
+    ids = set(items)
+    for row in t.text_rows:
+        for cell in row:
+            assert cell not in ids, cell
+    sources = [dict(zip(t.columns, r))["Source"] for r in t.text_rows]
+    keys = display.bib_keys()
+    for item, src in zip(items, sources):
+        if item in keys:
+            assert src == c.tables.cite_label(item)
+    assert sources[list(items).index("nct-ket-p1")].startswith(c.tables.cite_label("saligan2026"))
+    assert sources[list(items).index("fitzgerald2021-side-effects")] == c.tables.cite_label("fitzgerald2021")
+    assert sources[list(items).index("hannestad2007")] == c.NO_SOURCE
+    html = t.to_html()
+    assert 'href="../bibliography.html#cite-saligan2026"' in html or 'bibliography.html#cite-saligan2026' in html
+
+
+def test_item_sources():
+    keys = {"saligan2026", "nct04141696", "fitzgerald2021"}
+    ev = pd.DataFrame({"id": ["nct-ket-p1", "other"], "fact": ["K3", "K9"],
+                       "reference": ["saligan2026;nct04141696", "gone1999"]})
+    got = c.item_sources(["saligan2026", "nct-ket-p1", "K3", "fitzgerald2021-side-effects", "P2",
+                          "hannestad2007", "other", "K9"], keys, ev)
+    assert got == ["saligan2026", "saligan2026;nct04141696", "saligan2026;nct04141696", "fitzgerald2021",
+                   c.NO_SOURCE, c.NO_SOURCE, c.NO_SOURCE, c.NO_SOURCE]
+
+
 def test_markdown_lists_the_footnotes(sof):
     text = repr(sof)
     for f in sof.footnotes:
