@@ -413,7 +413,8 @@ def registered_trials_table(reg: pd.DataFrame) -> pd.DataFrame:
         "Drug": reg["drug"].to_numpy(),
         "Condition": reg["population"].to_numpy(),
         "Comparator": reg["comparator"].to_numpy(),
-        "Planned participants": reg["planned_n"].to_numpy(),
+        # a count: whole numbers (Int64 keeps them whole beside the missing ones, shown as the dash)
+        "Planned participants": pd.array(reg["planned_n"], dtype="Int64"),
         "Status (as seen)": [display.key_labels(f"{a} ({b})") for a, b in zip(reg["status"], reg["status_seen"])],
         "Expected completion": reg["expected_completion"].to_numpy(),
         # bib keys in the notes become readers' labels ("Fitzgerald et al. 2021"), never raw keys
