@@ -553,18 +553,23 @@ def rd_dot_plot(per_product: int = 6):
     """Dot plot of risk differences (drug minus placebo, percentage points) with 95% intervals
     for the most common reactions of each label that prints its numbers of patients.
 
-    One panel per label, stacked (readable on a phone). Colour and marker shape both mark the
-    drug; hollow markers flag rows whose counts are implied by rounded percentages of N.
-    Returns ``(fig, axes)``.
+    One panel per label, stacked (readable on a phone), on one shared x axis. Each row names the
+    reaction on the left and its rates on drug and on placebo on the right ("41% vs 9%"), so a row
+    takes one line and the figure stays short enough for a printed page. Colour and marker shape
+    both mark the drug; hollow markers flag rows whose counts are implied by rounded percentages
+    of N. Returns ``(fig, axes)``.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     rows = _figure_rows(per_product)
     plots.apply_style()
     products = list(FIGURE_PRODUCTS)
     heights = [max(1, (rows["product"] == p).sum()) for p in products]
-    fig, axes = plt.subplots(len(products), 1, figsize=(5.0, 1.2 + 0.55 * sum(heights) + 0.6 * len(products)),
+    fig, axes = plt.subplots(len(products), 1, figsize=(5.0, 0.8 + 0.3 * sum(heights) + 0.5 * len(products)),
                              sharex=True, layout="constrained", gridspec_kw={"height_ratios": heights})
+    fig.get_layout_engine().set(h_pad=0.02, hspace=0.0)
     lo = min(rows["ci_low"].min(), 0.0)
     hi = rows["ci_high"].max()
     for ax, product in zip(np.atleast_1d(axes), products):
@@ -576,11 +581,20 @@ def rd_dot_plot(per_product: int = 6):
         ax.hlines(y, g["ci_low"], g["ci_high"], color=colour, lw=2.2)
         face = [colour if ex else "white" for ex in g["exact"]]
         ax.scatter(g["estimate"], y, s=46, marker=marker, facecolors=face, edgecolors=colour, linewidths=1.6, zorder=3)
-        ax.set_yticks(y, [f"{ev}\n{fmt.number(d, 0)}% vs {fmt.number(p, 1 if p % 1 else 0)}%"
-                          for ev, d, p in zip(g["event"], g["rate_drug_pct"], g["rate_placebo_pct"])])
+        ax.set_yticks(y, [textwrap.fill(str(ev), 16) for ev in g["event"]])
+        ax.set_ylim(-0.6, len(g) - 0.4)
+        # the rates, drug against placebo, as a column on the right of the panel
+        rates = ax.twinx()
+        rates.set_ylim(ax.get_ylim())
+        rates.set_yticks(y, [f"{fmt.number(d, 0)}% vs {fmt.number(p, 1 if p % 1 else 0)}%"
+                             for d, p in zip(g["rate_drug_pct"], g["rate_placebo_pct"])])
+        rates.tick_params(axis="y", length=0)
+        rates.spines["right"].set_visible(False)
+        rates.spines["top"].set_visible(False)
+        rates.grid(False)
         n_d, n_p = int(g["n_drug"].iloc[0]), int(g["n_placebo"].iloc[0])
         ax.set_title(f"{FIGURE_PRODUCTS[product].capitalize()}\nlabel: {fmt.count(n_d)} on drug, {fmt.count(n_p)} on placebo",
-                     loc="left", fontsize=11)
+                     loc="left", fontsize=11, pad=3)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(lo - 2, hi + 2)
     np.atleast_1d(axes)[-1].set_xlabel("Risk difference, drug minus placebo\n(percentage points, 95% CI)")

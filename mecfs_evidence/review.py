@@ -324,10 +324,13 @@ def _participants(st: pd.DataFrame) -> pd.Series:
     return n
 
 
-#: Positions of the markers inside one drug x condition cell (a 3 x 3 grid, centre first).
-_SLOTS = [(0, 0), (-0.3, -0.27), (0.3, -0.27), (-0.3, 0.27), (0.3, 0.27), (0, -0.27), (0, 0.27), (-0.3, 0),
-          (0.3, 0)]
 _SHORT = {"dextromethorphan": "dextro-\nmethorphan"}
+_MARKERS = {"parallel": "o", "crossover": "s", "n-of-1 crossover": "P", "alternate-allocation crossover": "D",
+            "single-blind fixed order": "v", "open-label parallel": "^", "not stated": "X"}
+_EDGE_PT = 0.8     # marker edge width (points)
+_GAP_PT = 2.5      # clear space between two markers of one cell (points)
+_MIN_COL_PT = 40.0  # narrowest drug column: room for the staggered drug names
+_MIN_ROW_PT = 34.0  # lowest condition row: room for a two-line condition name
 
 
 def _size(n) -> float:
@@ -335,11 +338,56 @@ def _size(n) -> float:
     return 20 + 2.4 * float(n) if pd.notna(n) else 20
 
 
+def _extent_pt(marker: str, size: float) -> float:
+    """Width (= height) in points of a scatter marker of area ``size``, edge included."""
+    from matplotlib.markers import MarkerStyle
+    ms = MarkerStyle(marker)
+    e = ms.get_path().transformed(ms.get_transform()).get_extents()
+    return max(e.width, e.height) * size ** 0.5 + _EDGE_PT
+
+
+def _cell_grid(k: int) -> tuple[int, int]:
+    """Columns and rows of the small grid that holds ``k`` markers in one cell."""
+    import math
+    cols = math.ceil(math.sqrt(k))
+    return cols, math.ceil(k / cols)
+
+
+def _map_layout(s: pd.DataFrame, drugs: list[str], pops: list[str]):
+    """Place every study's marker in points: each drug x condition cell holds its markers in a
+    small grid (largest first, reading order) whose pitch is the cell's largest marker plus a
+    gap, so no two markers overlap; each column and row is as wide as its fullest cell needs.
+
+    Returns ``(x, y, col_centres, row_centres, width, height)`` (all in points, y downwards).
+    """
+    pitch, grid = {}, {}
+    for key, g in s.groupby(["drug", "population"]):
+        pitch[key] = max(_extent_pt(_MARKERS[d], _size(n)) for d, n in zip(g["design"], g["n"])) + _GAP_PT
+        grid[key] = _cell_grid(len(g))
+    col_w = [max([_MIN_COL_PT] + [grid[k][0] * pitch[k] + _GAP_PT for k in grid if k[0] == d]) for d in drugs]
+    row_h = [max([_MIN_ROW_PT] + [grid[k][1] * pitch[k] + _GAP_PT for k in grid if k[1] == p]) for p in pops]
+    col_c = [sum(col_w[:i]) + col_w[i] / 2 for i in range(len(drugs))]
+    row_c = [sum(row_h[:i]) + row_h[i] / 2 for i in range(len(pops))]
+    x, y = pd.Series(0.0, index=s.index), pd.Series(0.0, index=s.index)
+    for key, g in s.sort_values("n", ascending=False, na_position="last", kind="stable").groupby(
+            ["drug", "population"], sort=False):
+        cols, rows = grid[key]
+        p = pitch[key]
+        for j, idx in enumerate(g.index):
+            r, c = divmod(j, cols)
+            in_row = min(cols, len(g) - r * cols)          # a short last row is centred
+            x[idx] = col_c[drugs.index(key[0])] + (c - (in_row - 1) / 2) * p
+            y[idx] = row_c[pops.index(key[1])] + (r - (rows - 1) / 2) * p
+    return x, y, col_c, row_c, sum(col_w), sum(row_h)
+
+
 def evidence_map(st: pd.DataFrame):
     """Drug x condition, one marker per study: size = participants, shape = design, colour = evidence.
 
     Studies that report the same participants as another (``same_participants_as``) are drawn
-    once. Studies that print no participant count are drawn as small open markers.
+    once. Studies that print no participant count are drawn as small open markers. The markers
+    of one cell sit side by side in a small grid (none covers another, so they can be counted);
+    a drug column or condition row is as large as its fullest cell needs.
 
     Drawn at the house width with house-size text, so it stays readable on a phone: the drug
     names are level and staggered over two rows (tilted names would run into each other), and
@@ -350,25 +398,20 @@ def evidence_map(st: pd.DataFrame):
     s["n"] = _participants(s)
     pops = [p for p in MAP_POPULATIONS if p in set(s["population"])]
     drugs = [d for d in DRUGS if d in set(s["drug"])]
-    fig, ax = plt.subplots(figsize=(5.3, 0.55 * len(pops) + 3.6), layout="constrained")
-    markers = {"parallel": "o", "crossover": "s", "n-of-1 crossover": "P", "alternate-allocation crossover": "D",
-               "single-blind fixed order": "v", "open-label parallel": "^", "not stated": "X"}
+    x, y, col_c, row_c, width_pt, height_pt = _map_layout(s, drugs, pops)
+    # the axes is drawn at least as large (in points) as the layout needs: one data unit is one
+    # point or more, so markers (sized in points) keep clear of each other
+    fig, ax = plt.subplots(figsize=(5.3, height_pt / 72 + 3.4), layout="constrained")
+    markers = _MARKERS
     colours = {"direct": plots.OKABE_ITO["vermillion"], "partly direct": plots.OKABE_ITO["orange"],
                "indirect": plots.OKABE_ITO["blue"]}
-    offsets = {}
-    for _, r in s.sort_values("n", ascending=False, na_position="last").iterrows():
-        x = drugs.index(r["drug"])
-        y = pops.index(r["population"])
-        k = offsets.get((x, y), 0)
-        offsets[(x, y)] = k + 1
-        dx, dy = _SLOTS[k % len(_SLOTS)]
+    for idx, r in s.sort_values("n", ascending=False, na_position="last", kind="stable").iterrows():
         n = r["n"]
-        size = _size(n)
-        ax.scatter(x + dx, y + dy, s=size, marker=markers[r["design"]],
+        ax.scatter(x[idx], y[idx], s=_size(n), marker=markers[r["design"]],
                    facecolor=colours[r["evidence"]] if pd.notna(n) else "white",
-                   edgecolor="black" if pd.notna(n) else colours[r["evidence"]], linewidth=0.8, alpha=0.85,
+                   edgecolor="black" if pd.notna(n) else colours[r["evidence"]], linewidth=_EDGE_PT, alpha=0.85,
                    zorder=3)
-    ax.set_xticks(range(len(drugs)), [_SHORT.get(d, d) for d in drugs])
+    ax.set_xticks(col_c, [_SHORT.get(d, d) for d in drugs])
     # every other name one step lower (with a longer tick), so that level names have two columns' room
     lines = max(_SHORT.get(d, d).count("\n") + 1 for d in drugs)
     step = lines * 1.25 * plt.rcParams["xtick.labelsize"]
@@ -376,11 +419,11 @@ def evidence_map(st: pd.DataFrame):
         if i % 2:
             tick.set_pad(plt.rcParams["xtick.major.pad"] + step)
             tick.tick1line.set_markersize(plt.rcParams["xtick.major.size"] + step)
-    ax.set_yticks(range(len(pops)), [p.replace(" and other fatigue conditions", "\n+ other fatigue")
-                                     .replace(" syndrome", "\nsyndrome").replace(" condition", "\ncondition")
-                                     for p in pops])
-    ax.set_xlim(-0.6, len(drugs) - 0.4)
-    ax.set_ylim(len(pops) - 0.4, -0.6)
+    ax.set_yticks(row_c, [p.replace(" and other fatigue conditions", "\n+ other fatigue")
+                          .replace(" syndrome", "\nsyndrome").replace(" condition", "\ncondition")
+                          for p in pops])
+    ax.set_xlim(0, width_pt)
+    ax.set_ylim(height_pt, 0)
     ax.grid(True, alpha=0.3)
     ax.set_axisbelow(True)
     from matplotlib.lines import Line2D
@@ -393,7 +436,21 @@ def evidence_map(st: pd.DataFrame):
                  markersize=_size(n) ** 0.5, label=f"{n} participants") for n in (10, 50, 140)]
     fig.legend(handles=h1 + h2 + h3, loc="outside lower center", ncol=2, frameon=False, handletextpad=0.4,
                columnspacing=1.2)
+    _fit_axes(fig, ax, width_pt, height_pt)
     return fig, ax
+
+
+def _fit_axes(fig, ax, width_pt: float, height_pt: float) -> None:
+    """Grow the figure until the axes measures at least ``width_pt`` x ``height_pt`` points."""
+    for _ in range(4):
+        fig.canvas.draw()
+        box = ax.get_position()
+        w_in, h_in = fig.get_size_inches()
+        need_w = max(0.0, width_pt / 72 - box.width * w_in)
+        need_h = max(0.0, height_pt / 72 - box.height * h_in)
+        if need_w < 0.01 and need_h < 0.01:
+            return
+        fig.set_size_inches(w_in + need_w + 0.02, h_in + need_h + 0.02)
 
 
 def evidence_map_alt_text(st: pd.DataFrame) -> str:
@@ -413,7 +470,8 @@ def registered_trials_table(reg: pd.DataFrame) -> pd.DataFrame:
         "Drug": reg["drug"].to_numpy(),
         "Condition": reg["population"].to_numpy(),
         "Comparator": reg["comparator"].to_numpy(),
-        "Planned participants": reg["planned_n"].to_numpy(),
+        # a count: whole numbers (Int64 keeps them whole beside the missing ones, shown as the dash)
+        "Planned participants": pd.array(reg["planned_n"], dtype="Int64"),
         "Status (as seen)": [display.key_labels(f"{a} ({b})") for a, b in zip(reg["status"], reg["status_seen"])],
         "Expected completion": reg["expected_completion"].to_numpy(),
         # bib keys in the notes become readers' labels ("Fitzgerald et al. 2021"), never raw keys

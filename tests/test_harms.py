@@ -317,3 +317,22 @@ def test_label_withdrawal_table_writes_counts_over_totals():
     assert list(t.columns) == ["Product", "Trials", "Drug arm", "Placebo arm", "Source"]
     assert t["Drug arm"].iloc[0] == f"{w['x_drug'].iloc[0]:.0f}/{w['n_drug'].iloc[0]}"
     assert t["Drug arm"].str.fullmatch(r"\d+/\d+").all() and t["Placebo arm"].str.fullmatch(r"\d+/\d+").all()
+
+
+def test_rd_dot_plot_is_short_enough_to_print_and_readable_on_a_phone():
+    """The dot plot keeps every row but fits a printed page at a readable size (it was 5.1 x 13 in,
+    so a page capped at 170 mm shrank its text to about 5 pt): at most 8 in tall, text at least
+    MIN_TEXT_PX on a phone's column after plots.readable(), and no two texts overlapping."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = harms.rd_dot_plot(per_product=6)
+    try:
+        harms.plots.readable(fig)
+        fig.canvas.draw()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        assert box.height <= 8.0, box.height
+        assert sum(len(ax.get_yticks()) for ax in axes) == len(harms._figure_rows(6))
+        assert harms.plots.smallest_text_px(fig) >= harms.plots.MIN_TEXT_PX
+        assert not harms.plots._clashes(fig)
+    finally:
+        plt.close(fig)

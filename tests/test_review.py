@@ -276,3 +276,44 @@ def test_evidence_map_is_readable_on_a_phone(tables):
     assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
     assert not plots._clashes(fig)
     plt.close(fig)
+
+
+def _marker_boxes(fig, ax):
+    """Display-space extents (pixels) of every marker the axes draws, edge included."""
+    from matplotlib.transforms import Affine2D
+    fig.canvas.draw()
+    boxes = []
+    for coll in ax.collections:
+        path = coll.get_paths()[0]
+        scale = Affine2D(coll.get_transforms()[0])  # the marker's size, already in pixels
+        half_edge = max(coll.get_linewidths()) * fig.dpi / 72 / 2
+        for off in coll.get_offsets():
+            cx, cy = ax.transData.transform(off)
+            e = path.transformed(scale).get_extents()
+            boxes.append((cx + e.x0 - half_edge, cy + e.y0 - half_edge, cx + e.x1 + half_edge, cy + e.y1 + half_edge))
+    return boxes
+
+
+def test_evidence_map_markers_never_overlap(tables):
+    """No two markers overlap (measured in display space, after plots.readable()), so the
+    studies of a crowded cell (amantadine in multiple sclerosis: 9) can be counted."""
+    from mecfs_evidence import plots
+    st = tables[2]
+    fig, ax = review.evidence_map(st)
+    plots.readable(fig)
+    boxes = _marker_boxes(fig, ax)
+    assert len(boxes) == int(st["same_participants_as"].isna().sum())
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    plt.close(fig)
+    assert not overlaps, overlaps
+
+
+def test_registered_trials_table_prints_planned_participants_as_whole_numbers():
+    from mecfs_evidence import fmt, tables as tbl
+    reg = review.registered_trials()
+    t = tbl.render(review.registered_trials_table(reg), caption="Registered trials")
+    col = t.columns.index("Planned participants")
+    cells = [row[col] for row in t.text_rows]
+    assert all(c == fmt.MISSING or re.fullmatch(r"\d[\d,]*", c) for c in cells), cells
+    assert cells.count(fmt.MISSING) == int(reg["planned_n"].isna().sum())
