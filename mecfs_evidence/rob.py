@@ -142,11 +142,25 @@ def _matrix(df: pd.DataFrame, studies: Sequence[str] | None):
     return m
 
 
+#: Study labels longer than this are wrapped onto two lines in the traffic-light plot.
+_LABEL_WRAP = 20
+#: Horizontal position of the overall column in the traffic-light plot: set apart from the
+#: domains by an extra half column, so the header "Overall" (wider than "DS") has room.
+_OVERALL_X = len(DOMAINS) + 0.6
+
+
+def _wrap_label(label: str, width: int = _LABEL_WRAP) -> str:
+    import textwrap
+    return textwrap.fill(label, width, break_on_hyphens=False) if len(label) > width else label
+
+
 def traffic_light_plot(studies: Sequence[str] | None = None, df: pd.DataFrame | None = None, title: str | None = None):
     """robvis-style traffic-light plot; returns ``(fig, ax)``.
 
-    One row per trial, one column per domain (D1–D5, DS for crossover trials, overall); each cell
-    a coloured disc with the judgement's symbol. Non-crossover trials show "?" (not applicable) in DS.
+    One row per trial, one column per domain (D1–D5, DS for crossover trials, then, set apart,
+    the overall judgement); each cell a coloured disc with the judgement's symbol. Non-crossover
+    trials show "?" (not applicable) in DS. Drawn at the house width (:data:`plots.WIDTH`) so its
+    11 pt text reads at 9 px or more on a phone; long study labels wrap onto two lines.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -155,30 +169,32 @@ def traffic_light_plot(studies: Sequence[str] | None = None, df: pd.DataFrame | 
     df = risk_of_bias() if df is None else df
     m = _matrix(df, studies)
     n = len(m)
-    fig, ax = plt.subplots(figsize=(7.0, 1.5 + 0.42 * n), layout="constrained")
+    xs = [float(j) for j in range(len(DOMAINS))] + [_OVERALL_X]
+    fig, ax = plt.subplots(figsize=(plots.WIDTH, 1.6 + 0.38 * n), layout="constrained")
     for i, s in enumerate(m.index):
         y = n - 1 - i
-        for j, d in enumerate(m.columns):
+        for x, d in zip(xs, m.columns):
             jd = m.loc[s, d]
-            face = JUDGEMENT_COLOURS[jd]
-            ax.scatter(j, y, s=330, color=face, edgecolor=plots.OKABE_ITO["black"], linewidth=0.8, zorder=3)
-            ax.text(j, y, JUDGEMENT_SYMBOLS[jd], ha="center", va="center", fontsize=11, fontweight="bold",
+            ax.scatter(x, y, s=330, color=JUDGEMENT_COLOURS[jd], edgecolor=plots.OKABE_ITO["black"], linewidth=0.8,
+                       zorder=3)
+            ax.text(x, y, JUDGEMENT_SYMBOLS[jd], ha="center", va="center", fontsize=11, fontweight="bold",
                     color=plots.OKABE_ITO["black"], zorder=4)
-    ax.set_xticks(range(len(m.columns)))
-    ax.set_xticklabels(list(m.columns))
+    ax.set_xticks(xs)
+    ax.set_xticklabels(DOMAINS + ["Overall"])
     ax.xaxis.tick_top()
     ax.set_yticks(range(n))
-    ax.set_yticklabels([STUDY_LABELS.get(s, s) for s in m.index][::-1])
-    ax.set_xlim(-0.6, len(m.columns) - 0.4)
+    ax.set_yticklabels([_wrap_label(STUDY_LABELS.get(s, s)) for s in m.index][::-1])
+    ax.set_xlim(-0.6, _OVERALL_X + 0.6)
     ax.set_ylim(-0.7, n - 0.3)
     ax.grid(False)
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
-    handles = [Line2D([], [], marker="o", ls="none", markersize=11, markerfacecolor=JUDGEMENT_COLOURS[j],
+    handles = [Line2D([], [], marker="o", ls="none", markersize=13, markerfacecolor=JUDGEMENT_COLOURS[j],
                       markeredgecolor="black", label=f"{JUDGEMENT_SYMBOLS[j]} {j}")
                for j in JUDGEMENTS + ["not applicable"]]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, frameon=False, fontsize=9)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False,
+              fontsize=11, handletextpad=0.3, columnspacing=1.2)
     if title:
         ax.set_title(title, fontsize=11, loc="left", pad=24)
     return fig, ax
@@ -203,40 +219,69 @@ def summary_shares(studies: Sequence[str] | None = None, weights: Mapping[str, f
     return pd.DataFrame(out).T
 
 
+#: Hatch pattern of each judgement in the summary plot (the print and greyscale cue).
+_HATCHES = {"low": "", "some concerns": "//", "high": "xx", "not applicable": ".."}
+
+
 def summary_plot(studies: Sequence[str] | None = None, weights: Mapping[str, float] | None = None,
                  df: pd.DataFrame | None = None, title: str | None = None):
     """robvis-style weighted summary bar plot; returns ``(fig, ax)``.
 
-    One horizontal stacked bar per domain; segments are the (weighted) shares of each judgement,
-    told apart by colour, hatch pattern and the symbol printed in each segment wide enough to hold it.
+    One horizontal stacked bar per domain (D1–D5, DS, overall), spanning the figure's width, with
+    the domain's code and name written above it; segments are the (weighted) shares of each
+    judgement, told apart by colour, hatch pattern and the judgement's symbol. A symbol is drawn
+    only on a segment wider than the symbol's white disc (measured once the figure is laid out);
+    narrower segments are told by colour and hatch.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     plots.apply_style()
     shares = summary_shares(studies, weights, df)
-    hatches = {"low": "", "some concerns": "//", "high": "xx", "not applicable": ".."}
-    fig, ax = plt.subplots(figsize=(7.0, 3.6), layout="constrained")
     rows = list(shares.index)[::-1]
+    fig, ax = plt.subplots(figsize=(plots.WIDTH, 1.3 + 0.62 * len(rows)), layout="constrained")
+    height = 0.5
+    segments = []
     for i, d in enumerate(rows):
         left = 0.0
         for j in JUDGEMENTS + ["not applicable"]:
-            v = shares.loc[d, j]
+            v = float(shares.loc[d, j])
             if v <= 0:
                 continue
-            ax.barh(i, v, left=left, color=JUDGEMENT_COLOURS[j], edgecolor="black", hatch=hatches[j], linewidth=0.6,
-                    label=f"{JUDGEMENT_SYMBOLS[j]} {j}" if i == 0 else None)
-            if v >= 7:
-                ax.text(left + v / 2, i, JUDGEMENT_SYMBOLS[j], ha="center", va="center", fontsize=11, fontweight="bold",
-                        bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec="none", alpha=0.85))
+            bar = ax.barh(i, v, left=left, height=height, color=JUDGEMENT_COLOURS[j], edgecolor="black",
+                          hatch=_HATCHES[j], linewidth=0.6)
+            segments.append((bar.patches[0], j, left + v / 2, i))
             left += v
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{d} {DOMAIN_NAMES[d]}" if d != "overall" else "Overall" for d in rows], fontsize=9)
+        name = "Overall" if d == "overall" else f"{d} {DOMAIN_NAMES[d]}"
+        ax.text(0, i + height / 2 + 0.04, name, ha="left", va="bottom", fontsize=11)
+    ax.set_yticks([])
     ax.set_xlim(0, 100)
+    ax.set_ylim(-0.45, len(rows) - 1 + height / 2 + 0.5)
+    ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xlabel("share of trials (%)" if weights is None else "share of the analysis weight (%)")
-    ax.grid(axis="y", visible=False)
-    handles, labels = ax.get_legend_handles_labels()
-    uniq = dict(zip(labels, handles))
-    ax.legend(uniq.values(), uniq.keys(), loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=4, frameon=False, fontsize=9)
+    ax.grid(False)
+    ax.spines["left"].set_visible(False)
+    present = [j for j in JUDGEMENTS + ["not applicable"] if (shares[j] > 0).any()]
+    handles = [Patch(facecolor=JUDGEMENT_COLOURS[j], edgecolor="black", hatch=_HATCHES[j], linewidth=0.6,
+                     label=f"{JUDGEMENT_SYMBOLS[j]} {j}") for j in present]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False,
+               fontsize=11, handlelength=1.6, columnspacing=1.2)
     if title:
         ax.set_title(title, fontsize=11, loc="left")
+    fig.canvas.draw()  # lay out first, so the segments' widths on the page are final
+    renderer = fig.canvas.get_renderer()
+    for patch, j, x, y in segments:
+        t = ax.text(x, y, JUDGEMENT_SYMBOLS[j], ha="center", va="center", fontsize=11, fontweight="bold",
+                    bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec="none"))
+        if not _symbol_fits(t, patch, renderer):
+            t.remove()
     return fig, ax
+
+
+def _symbol_fits(text, patch, renderer) -> bool:
+    """Whether ``text``'s white disc fits inside the bar segment ``patch``, with a 1 pt margin each side."""
+    text.update_bbox_position_size(renderer)
+    disc = text.get_bbox_patch().get_window_extent(renderer)
+    seg = patch.get_window_extent(renderer)
+    margin = 2 * renderer.points_to_pixels(1.0)
+    return disc.width + margin <= seg.width

@@ -106,3 +106,141 @@ def test_domain_table_quotes_are_marked():
     t = rob.domain_table(["nourbakhsh2021"])
     assert isinstance(t, pd.DataFrame) and len(t) == 7  # D1-D5, DS, overall
     assert t["Support"].str.startswith("“").any()
+
+
+# --- The plots on a phone: text size, no overlapping text, headers apart, symbols that fit -----
+
+from mecfs_evidence import plots  # noqa: E402
+
+
+def _amantadine_summary():
+    eff = analyses.amantadine_effects()
+    res = analyses.amantadine_pool()
+    return rob.summary_plot(studies=list(eff["study"]), weights=dict(zip(eff["study"], res.weights)))
+
+
+FIGURES = {
+    "traffic": lambda: rob.traffic_light_plot(),
+    "summary": lambda: rob.summary_plot(),
+    "summary_weighted": _amantadine_summary,
+}
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_rob_figures_read_on_a_phone(name):
+    fig, ax = FIGURES[name]()
+    plots.readable(fig)
+    assert plots.smallest_text_px(fig) >= plots.MIN_TEXT_PX
+    assert plots._clashes(fig) == set()
+    matplotlib.pyplot.close(fig)
+
+
+def _header_gaps(fig, ax):
+    """Gaps, in points, between neighbouring column headers of the traffic-light plot."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()), key=lambda b: b.x0)
+    return [(b.x0 - a.x1) * 72.0 / fig.dpi for a, b in zip(boxes, boxes[1:])]
+
+
+def test_traffic_light_headers_do_not_touch():
+    fig, ax = rob.traffic_light_plot()
+    plots.readable(fig)
+    assert [t.get_text() for t in ax.get_xticklabels()] == rob.DOMAINS + ["Overall"]
+    size = ax.get_xticklabels()[0].get_fontsize()
+    gaps = _header_gaps(fig, ax)
+    assert min(gaps) >= 0.5 * size, gaps  # at least half an em between "DS" and "Overall"
+    matplotlib.pyplot.close(fig)
+
+
+def test_header_gap_check_catches_touching_headers(monkeypatch):
+    monkeypatch.setattr(rob, "_OVERALL_X", len(rob.DOMAINS) - 0.3)  # Overall crammed against DS
+    fig, ax = rob.traffic_light_plot()
+    plots.readable(fig)
+    assert min(_header_gaps(fig, ax)) < 0.5 * ax.get_xticklabels()[0].get_fontsize()
+    matplotlib.pyplot.close(fig)
+
+
+def _clear(fig):
+    """Clearance a symbol's disc needs inside its segment: 1 pt each side, in pixels."""
+    return 2 * fig.dpi / 72.0
+
+
+def _symbols_on_segments(fig, ax):
+    """``(segment width, symbol disc width or None)`` in pixels for every bar segment of a summary plot."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    discs = []
+    for t in ax.texts:
+        if t.get_text() in rob.JUDGEMENT_SYMBOLS.values():
+            discs.append((t.get_position(), t.get_bbox_patch().get_window_extent(renderer).width))
+    out = []
+    for p in ax.patches:
+        x0, y0 = p.get_x(), p.get_y()
+        inside = [w for (x, y), w in discs if x0 < x < x0 + p.get_width() and y0 < y < y0 + p.get_height()]
+        assert len(inside) <= 1
+        out.append((p.get_window_extent(renderer).width, inside[0] if inside else None))
+    return out
+
+
+@pytest.mark.parametrize("name", ["summary", "summary_weighted"])
+def test_summary_symbols_only_on_segments_that_hold_them(name):
+    fig, ax = FIGURES[name]()
+    plots.readable(fig)
+    segs = _symbols_on_segments(fig, ax)
+    drawn = [(w, d) for w, d in segs if d is not None]
+    assert drawn, "no symbol drawn at all"
+    assert all(d + _clear(fig) <= w for w, d in drawn), drawn  # every symbol's disc lies inside its segment
+    disc = max(d for _, d in drawn)
+    assert all(w < disc + _clear(fig) for w, d in segs if d is None)  # left out only where it cannot fit
+    # the bars span most of the figure's width
+    assert ax.get_window_extent().width >= 0.85 * fig.bbox.width
+    matplotlib.pyplot.close(fig)
+
+
+def test_summary_plot_leaves_out_symbols_on_thin_segments():
+    fig, ax = rob.summary_plot()  # D1 and overall: 1 trial in 25 (4%) is at low risk
+    segs = _symbols_on_segments(fig, ax)
+    assert any(d is None for _, d in segs)
+    matplotlib.pyplot.close(fig)
+
+
+def test_symbol_check_catches_a_symbol_too_big_for_its_segment(monkeypatch):
+    monkeypatch.setattr(rob, "_symbol_fits", lambda *a: True)  # draw every symbol, fitting or not
+    fig, ax = rob.summary_plot()
+    segs = _symbols_on_segments(fig, ax)
+    assert any(d is not None and d + _clear(fig) > w for w, d in segs)
+    matplotlib.pyplot.close(fig)
+
+
+def test_summary_plot_labels_and_legend():
+    fig, ax = rob.summary_plot()
+    names = [t.get_text() for t in ax.texts if t.get_text() not in rob.JUDGEMENT_SYMBOLS.values()]
+    assert names == ["Overall"] + [f"{d} {rob.DOMAIN_NAMES[d]}" for d in rob.DOMAINS][::-1]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["+ low", "− some concerns", "× high", "? not applicable"]
+    matplotlib.pyplot.close(fig)
+
+
+def test_chapter_06_captions_are_prose_not_lists():
+    """A caption line starting with "+ ", "- ", "* " or "1. " is parsed by MyST as a list item
+    (the "+" of "+ low" vanished and a stray bullet appeared under the traffic-light plot)."""
+    import json
+    import re
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).parents[1] / "chapters" / "06-risk-of-bias-and-pooled-evidence.ipynb")
+                    .read_text(encoding="utf-8"))
+    bad, n_figures = [], 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            if line.startswith("```{glue:figure}"):
+                inside, n_figures = True, n_figures + 1
+            elif inside and line.startswith("```"):
+                inside = False
+            elif inside and re.match(r"\s*([-+*]|\d+[.)])\s", line):
+                bad.append(line)
+    assert n_figures >= 3 and not bad, bad
