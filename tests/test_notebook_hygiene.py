@@ -100,3 +100,23 @@ def test_every_figure_is_readable_on_a_phone(path):
             bad.append(f"{name}: smallest text {report['min_text_px']} px on a phone, "
                        f"{report['text_clashes']} overlapping text pair(s)")
     assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", FIGURE_NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in FIGURE_NOTEBOOKS])
+def test_figure_captions_are_prose_not_lists(path):
+    """A caption line that starts with "+ ", "- ", "* " or "1. " is parsed by MyST as a list
+    item: the marker vanishes and a stray bullet appears under the figure."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    bad, n_figures = [], 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            if re.match(r"`{3,}\{glue:figure\}", line):
+                inside, n_figures = True, n_figures + 1
+            elif inside and line.startswith("```"):
+                inside = False
+            elif inside and re.match(r"\s*([-+*]|\d+[.)])\s", line):
+                bad.append(line)
+    assert n_figures >= 1 and not bad, bad
