@@ -34,7 +34,7 @@ import pandas as pd
 from . import fmt
 
 __all__ = ["Table", "render", "cite_label", "cite_link", "bibliography_href", "dose_caption",
-           "DOSE_NOTICE", "print_min_width_px", "has_long_token", "PRINT_WIDTH_PX", "LONG_TOKEN"]
+           "DOSE_NOTICE", "print_min_width_px", "has_long_token", "mark_long", "PRINT_WIDTH_PX", "LONG_TOKEN"]
 
 #: Every table of doses says this in its caption (the book never recommends a dose).
 DOSE_NOTICE = "arithmetic on reported figures: not a dosing guide"
@@ -156,21 +156,31 @@ def _tokens(text: str) -> list[str]:
 
 
 def has_long_token(text: str) -> bool:
-    """Whether ``text`` holds a token that only breaks anywhere (a URL, a DOI)."""
-    return any(len(t) > LONG_TOKEN for t in _tokens(text))
+    """Whether ``text`` holds a token that only breaks anywhere: a run of more than
+    :data:`LONG_TOKEN` characters without a space (a URL, a DOI, a pattern)."""
+    return any(len(t) > LONG_TOKEN for t in str(text).split())
+
+
+def mark_long(escaped: str) -> str:
+    """``escaped`` (HTML-escaped text) with each run longer than :data:`LONG_TOKEN` characters
+    without a space (a URL, a DOI) in ``<span class="mecfs-long">``, which may break anywhere;
+    the words around it keep whole."""
+    return re.sub(r"\S{%d,}" % (LONG_TOKEN + 1),
+                  lambda m: f'<span class="mecfs-long">{m.group(0)}</span>', escaped)
 
 
 def print_min_width_px(columns: Sequence[str], text_rows: Sequence[Sequence[str]]) -> float:
-    """Estimated narrowest width of a table on paper, where words are never split (except
-    tokens longer than :data:`LONG_TOKEN`, which break anywhere): per column, its longest word
-    (header or cell) plus padding."""
+    """Estimated narrowest width of a table on paper, where words are never split (except runs
+    without a space longer than :data:`LONG_TOKEN`, which break anywhere): per column, its
+    longest word (header or cell) plus padding."""
     total = 0.0
     for i, name in enumerate(columns):
         widest = max((len(t) * _PRINT_HEADER_CHAR_PX for t in _tokens(name)), default=0.0)
         for row in text_rows:
-            for t in _tokens(row[i]):
-                if len(t) <= LONG_TOKEN:
-                    widest = max(widest, len(t) * _PRINT_CHAR_PX)
+            for run in str(row[i]).split():
+                if len(run) > LONG_TOKEN:  # breaks anywhere: adds no width
+                    continue
+                widest = max([widest] + [len(t) * _PRINT_CHAR_PX for t in _tokens(run)])
         total += widest + _PRINT_PAD_PX
     return total
 
@@ -212,7 +222,10 @@ class Table:
             muted = self.muted[i] if self.muted else False
             out.append('<tr class="mecfs-muted">' if muted else "<tr>")
             for name, num, cell, text in zip(self.columns, self.numeric, row, self.text_rows[i]):
-                cls = ("num" if num else "text") + (" mecfs-long" if has_long_token(text) else "")
+                # a long run of the cell's text may break anywhere: marked on the run itself
+                # (mark_long) or, for trusted HTML that marks none, on the whole cell
+                whole = has_long_token(text) and "mecfs-long" not in cell
+                cls = ("num" if num else "text") + (" mecfs-long" if whole else "")
                 out.append(f'<td data-label="{html.escape(name, quote=True)}" class="{cls}">'
                            f"{cell}</td>")
             out.append("</tr>")
@@ -309,7 +322,7 @@ def render(df: pd.DataFrame, *, caption: str, digits: int | Mapping[str, int] = 
             else:
                 text = str(v)
             texts.append(re.sub(r"<[^>]+>", "", text) if c in html_columns else text)
-            cells.append(text if c in html_columns else html.escape(text))
+            cells.append(text if c in html_columns else mark_long(html.escape(text)))
         rows.append(tuple(cells))
         text_rows.append(tuple(texts))
     if muted is not None:

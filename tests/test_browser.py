@@ -545,10 +545,10 @@ def test_figures_open_full_size(visit):
 PRINT_WIDTH = 688
 
 #: In the print view, the words of table cells that a line break cut in two (a word is cut when
-#: it has more than one line box). Words are the pieces between spaces, hyphens, dashes and
-#: slashes, where a browser may end a line (Chromium ends one after the hyphen of "IL-6" and
-#: the slash of "17.7%/12.6%"); words
-#: longer than 24 characters (URLs, DOIs) may break anywhere and are not counted.
+#: it has more than one line box). A word is a run of letters: a line may end at a space, a
+#: hyphen, a slash or a bracket (Chromium ends one after the hyphen of "IL-6" and between the
+#: brackets of a pattern), but never inside a run of letters. Runs without a space longer than
+#: 24 characters (URLs, DOIs, patterns) may break anywhere and are not counted.
 _SPLIT_WORDS_JS = """() => {
   const out = [];
   document.querySelectorAll('table td, table th').forEach(cell => {
@@ -560,7 +560,7 @@ _SPLIT_WORDS_JS = """() => {
       let t;
       while ((t = tokens.exec(node.data))) {
         if (t[0].length > 24) continue;            // a URL, a DOI, a pattern: may break anywhere
-        const words = /[^-\u2013\u2014/]+[-\u2013\u2014/]?|[-\u2013\u2014/]/g;
+        const words = /[A-Za-z\u00c0-\u024f]{2,}/g;   // runs of letters: no line may end inside one
         let w;
         while ((w = words.exec(t[0]))) {
           if (w[0].length < 2) continue;

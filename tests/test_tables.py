@@ -112,8 +112,13 @@ def test_a_table_too_wide_for_a_page_prints_as_cards():
     assert "mecfs-print-cards" not in tables.render(few, caption="c").to_html()
     # cards need the column names on the cells; a table that does not stack never prints as cards
     assert not tables.render(many, caption="c", stack=False).print_cards
-    long_cell = tables.render(pd.DataFrame({"Record": ["https://example.org/a/very/long/path/to/a/record"]}), caption="c")
-    assert 'class="text mecfs-long"' in long_cell.to_html()
+    # a long run breaks anywhere, marked on the run; the words beside it stay whole
+    url = "https://example.org/a/very/long/path/to/a/record"
+    out = tables.render(pd.DataFrame({"Record": [f"seen at {url}"]}), caption="c").to_html()
+    assert f'seen at <span class="mecfs-long">{url}</span>' in out and 'class="text mecfs-long"' not in out
+    # trusted HTML that marks no run: the whole cell may break anywhere
+    out = tables.render(pd.DataFrame({"Record": [f"<b>{url}</b>"]}), caption="c", html_columns=["Record"]).to_html()
+    assert 'class="text mecfs-long"' in out
 
 
 def test_cite_label_reads_bibtex_and_others_as_et_al(tmp_path):
