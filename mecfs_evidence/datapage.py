@@ -48,9 +48,8 @@ def _code(text: object) -> str:
 def _code_html(text: object) -> str:
     """An HTML code element (the text escaped). A value too long to stay on one line (a
     pattern) carries the class ``mecfs-long``: it may break anywhere (tables.LONG_TOKEN)."""
-    from .tables import has_long_token
     text = str(text)
-    long = " mecfs-long" if has_long_token(text) else ""
+    long = " mecfs-long" if tables.has_long_token(text) else ""
     return f'<code class="docutils literal notranslate{long}">{html.escape(text)}</code>'
 
 

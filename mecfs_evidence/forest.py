@@ -42,7 +42,7 @@ def _phone_sized(draw, ax, kwargs):
     fs = fs0
     for _ in range(8):
         fig, ax = draw(**kwargs, fontsize=fs)
-        need = plots.MIN_TEXT_PX * 72.0 * plots._saved_width_in(fig) / plots.PHONE_COLUMN_PX
+        need = plots.phone_min_pt(fig)
         if fs >= need:
             return fig, ax
         plt.close(fig)

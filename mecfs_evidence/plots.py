@@ -22,7 +22,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 __all__ = ["OKABE_ITO", "VERDICT_COLOURS", "apply_style", "new_figure", "verdict_bar_chart",
-           "smallest_text_px", "readable", "phone_report", "PHONE_METADATA_KEY", "PHONE_COLUMN_PX",
+           "smallest_text_px", "phone_min_pt", "readable", "phone_report", "PHONE_METADATA_KEY", "PHONE_COLUMN_PX",
            "MIN_TEXT_PX", "DPI", "WIDTH"]
 
 #: Width in CSS pixels of the article column on a 390 px phone (measured in the built book).
@@ -117,6 +117,12 @@ def _clashes(fig) -> set:
     return pairs
 
 
+def phone_min_pt(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_PX) -> float:
+    """The smallest font size (points) whose text still measures ``min_px`` CSS pixels when the
+    figure, saved as it is now, is shown ``column_px`` wide (a phone's column by default)."""
+    return min_px * 72.0 * _saved_width_in(fig) / column_px
+
+
 def smallest_text_px(fig, column_px: float = PHONE_COLUMN_PX) -> float:
     """How many CSS pixels the figure's smallest text measures when the page shows the figure
     ``column_px`` wide (a phone's column by default). A figure narrower than the column is shown
@@ -143,8 +149,7 @@ def readable(fig, min_px: float = MIN_TEXT_PX, column_px: float = PHONE_COLUMN_P
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(4):
-            width_in = _saved_width_in(fig)
-            need_pt = min_px * 72.0 * width_in / column_px
+            need_pt = phone_min_pt(fig, min_px, column_px)
             small = [t for t in _texts(fig) if t.get_fontsize() < need_pt - 1e-6]
             if not small:
                 break
